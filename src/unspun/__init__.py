@@ -1,0 +1,60 @@
+"""unspun: how a news page works on its reader, span by span.
+
+>>> import unspun
+>>> doc = unspun.analyze("Officials said on Tuesday that the port will reopen.")  # doctest: +SKIP
+>>> [s.label for s in doc.layers["structure"]]  # doctest: +SKIP
+['editorial']
+
+Importing this package is cheap: stages and their models load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["Document", "Options", "Pipeline", "Span", "UnspunError", "__version__", "analyze"]
+
+if TYPE_CHECKING:
+    from unspun.document import Document, Span
+    from unspun.errors import UnspunError
+    from unspun.options import Options
+    from unspun.pipeline import Pipeline
+
+_LAZY = {
+    "Document": "unspun.document",
+    "Span": "unspun.document",
+    "Options": "unspun.options",
+    "Pipeline": "unspun.pipeline",
+    "UnspunError": "unspun.errors",
+}
+_pipelines: dict[Any, Any] = {}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'unspun' has no attribute {name!r}")
+
+
+def analyze(text_or_html: str | bytes, **options: Any) -> Document:
+    """Analyse one page given as plain text or HTML; keyword arguments are `Options` fields.
+
+    The pipeline for a given set of options is built once per process and reused.
+    """
+    from unspun.options import Options
+    from unspun.pipeline import Pipeline
+    from unspun.readers import source_from_bytes, source_from_string
+
+    opts = Options.from_mapping(options)
+    key = repr(opts)
+    if key not in _pipelines:
+        _pipelines[key] = Pipeline(options=opts)
+    pipeline = _pipelines[key]
+    if isinstance(text_or_html, bytes):
+        source = source_from_bytes(text_or_html, name="<bytes>", options=opts)
+    else:
+        source = source_from_string(text_or_html, options=opts)
+    return pipeline.analyze(source)

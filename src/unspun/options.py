@@ -1,0 +1,71 @@
+"""The one typed options object: package defaults, overridden by a config file, CLI flags or HTTP parameters."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unspun.errors import OptionsError
+
+# Inputs larger than this are refused before parsing: 20 MB pages exist (inline images, scripts) and parse
+# in a few seconds; 50 MB keeps a worker's memory bounded while accepting them.
+DEFAULT_MAX_INPUT_BYTES = 50_000_000
+# Fetching a URL: an article page rarely needs more than a few seconds or a few MB.
+DEFAULT_FETCH_TIMEOUT_S = 10.0
+DEFAULT_FETCH_MAX_BYTES = 10_000_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class Options:
+    """Everything that changes what an analysis does. Build with `Options(...)` or `Options.from_mapping`."""
+
+    #: stage names to run, in order; None runs the default pipeline (every stage whose model is installed)
+    stages: tuple[str, ...] | None = None
+    #: force the input format instead of sniffing it: "text" or "html"
+    input_format: str | None = None
+    #: force the document language (ISO 639-1) instead of detecting it
+    language: str | None = None
+    max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
+    fetch_timeout_s: float = DEFAULT_FETCH_TIMEOUT_S
+    fetch_max_bytes: int = DEFAULT_FETCH_MAX_BYTES
+    #: allow fetching URLs that resolve to private, loopback or link-local addresses
+    allow_private_urls: bool = False
+    #: minimum score for a hate/offensive label to be reported instead of `normal` (model stages read it)
+    hate_threshold: float | None = None
+    #: extra per-stage settings, keyed by stage name
+    stage_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def replace(self, **changes: Any) -> Options:
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any], *, base: Options | None = None) -> Options:
+        """Options from a plain mapping (config file, HTTP parameters); unknown keys are an error."""
+        base = base or cls()
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        changes: dict[str, Any] = {}
+        for key, value in data.items():
+            name = key.replace("-", "_")
+            if name not in known:
+                raise OptionsError(f"unknown option {key!r}; known options: {', '.join(sorted(known))}")
+            if name == "stages" and value is not None:
+                if isinstance(value, str):
+                    value = [v.strip() for v in value.split(",") if v.strip()]
+                value = tuple(value)
+            changes[name] = value
+        try:
+            return dataclasses.replace(base, **changes)
+        except TypeError as exc:  # pragma: no cover - dataclasses reports bad keys above
+            raise OptionsError(str(exc)) from exc
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, base: Options | None = None) -> Options:
+        """Options from a TOML config file (keys as in `Options`, optionally under an [unspun] table)."""
+        try:
+            data = tomllib.loads(Path(path).read_text("utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise OptionsError(f"cannot read config file {path}: {exc}") from exc
+        return cls.from_mapping(data.get("unspun", data), base=base)

@@ -1,0 +1,41 @@
+"""Whose voice a span is in: the page's author, a quoted source, or a commenter.
+
+Voices are strings so they can be grouped and rendered: ``author``, ``quoted:<who>`` (a quoted outlet or
+speaker), ``commenter:<index>``. They are derived from the structure and quotes layers, never stored twice.
+"""
+
+from __future__ import annotations
+
+from unspun.document import COMMENT, QUOTED, QUOTES, STRUCTURE, Document, Span
+
+AUTHOR = "author"
+
+
+def commenter(index: int) -> str:
+    return f"commenter:{index}"
+
+
+def quoted(who: str | None) -> str:
+    return f"quoted:{who}" if who else "quoted:unknown"
+
+
+def structure_voice(span: Span) -> str:
+    """The voice of a structure span on its own: author, the quoted outlet, or the commenter."""
+    if span.label == COMMENT:
+        return commenter(int(span.attrs.get("index", 0)))
+    if span.label == QUOTED:
+        return quoted(span.attrs.get("outlet"))
+    return AUTHOR
+
+
+def voice_at(doc: Document, start: int, end: int) -> str:
+    """The innermost voice of `text[start:end]`: a quoted speaker's words inside an article are theirs,
+    a comment is its commenter's, a republished passage is its outlet's, the rest is the author's."""
+    for quote in doc.layers.get(QUOTES, []):
+        speaker = quote.attrs.get("speaker")
+        if speaker and quote.label in ("direct", "mixed") and quote.contains(start, end):
+            return quoted(speaker.get("text"))
+    for span in doc.layers.get(STRUCTURE, []):
+        if span.contains(start, end) or span.overlaps(start, end) and span.start <= start:
+            return structure_voice(span)
+    return AUTHOR
