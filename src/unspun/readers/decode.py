@@ -1,0 +1,183 @@
+"""From bytes of unknown origin to checked text: refuse binary data, find the encoding, sniff the format.
+
+Order of trust for the encoding (what a browser does, minus guessing games): a byte-order mark, then strict
+UTF-8 (most of the web), then the charset the server or the page declares, then charset-normalizer's guess
+when its text looks like language. Bytes that fit none of these are refused with the reason, never decoded
+into mojibake silently.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from unspun.errors import BinaryInputError, EmptyInputError, EncodingError, InputTooLargeError
+from unspun.options import Options
+
+# Magic numbers of formats people feed to a text tool by mistake; the name goes into the error message.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF file (extract its text first)"),
+    (b"PK\x03\x04", "a ZIP archive (or a .docx/.xlsx/.epub file)"),
+    (b"\x1f\x8b", "gzip-compressed data (decompress it first)"),
+    (b"BZh", "bzip2-compressed data (decompress it first)"),
+    (b"\xfd7zXZ\x00", "xz-compressed data (decompress it first)"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"\x7fELF", "an executable (ELF)"),
+    (b"MZ", "a Windows executable"),
+    (b"\x00asm", "a WebAssembly module"),
+    (b"OggS", "an Ogg media file"),
+    (b"ID3", "an MP3 audio file"),
+    (b"\xd0\xcf\x11\xe0", "a legacy Microsoft Office file"),
+)
+_RIFF = b"RIFF"  # WAV/AVI/WEBP containers: "RIFF" + size + kind
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+# Control characters other than tab, newline, carriage return and form feed: text has almost none. More
+# than this share of them (or any NUL) means the input is binary or decoded with the wrong encoding.
+MAX_CONTROL_CHAR_RATIO = 0.01
+# charset-normalizer's "chaos" (0 = clean text, 1 = noise): above this its guess is not text we can trust.
+MAX_CHAOS = 0.25
+# The part of a page searched for a <meta charset>: HTML requires it within the first 1024 bytes; we are
+# lenient because pages put scripts and comments first.
+_META_SCAN_BYTES = 8192
+_SNIFF_CHARS = 4096
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_CT_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# Labels that browsers (WHATWG Encoding) decode as windows-1252, a superset that never fails on 0x80-0x9f.
+_WHATWG_CP1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819", "iso_8859-1"}
+
+_HTML_START_RE = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+                            re.IGNORECASE | re.DOTALL)
+_HTML_TAG_RE = re.compile(r"</?(?:p|div|article|section|span|a|h[1-6]|blockquote|ul|ol|li|table|br|meta|"
+                          r"title|script|style|nav|header|footer|main|em|strong)\b[^>]*>", re.IGNORECASE)
+# A plain-text post that mentions a tag or two stays text; markup has many tags.
+MIN_HTML_TAGS = 4
+
+
+def _too_large(size: int, *, name: str, options: Options) -> InputTooLargeError:
+    return InputTooLargeError(
+        f"{name}: input is {size / 1e6:.1f} MB, over the limit of {options.max_input_bytes / 1e6:.1f} MB "
+        f"(raise max_input_bytes to analyse it)"
+    )
+
+
+def check_text(text: str, *, name: str, options: Options) -> None:
+    """Refuse text that is empty, too large, or binary data decoded as text."""
+    if not text or not text.strip():
+        raise EmptyInputError(f"{name}: the input is empty" if not text else f"{name}: the input is only whitespace")
+    # Cheap bounds first: a str of n characters encodes to between n and 4n UTF-8 bytes.
+    if len(text) > options.max_input_bytes or (
+        len(text) * 4 > options.max_input_bytes and len(text.encode("utf-8", "surrogatepass")) > options.max_input_bytes
+    ):
+        raise _too_large(len(text.encode("utf-8", "surrogatepass")), name=name, options=options)
+    if "\x00" in text:
+        raise BinaryInputError(f"{name}: the input contains NUL characters; it looks like binary data, not text")
+    sample = text[:200_000]
+    controls = len(_CONTROL_RE.findall(sample))
+    if controls > MAX_CONTROL_CHAR_RATIO * len(sample):
+        raise BinaryInputError(
+            f"{name}: {controls} of the first {len(sample)} characters are control characters; "
+            f"this looks like binary data, not text"
+        )
+
+
+def sniff_format(text: str) -> str:
+    """``"html"`` when the text is markup, else ``"text"``."""
+    head = text[:_SNIFF_CHARS]
+    if _HTML_START_RE.match(head):
+        return "html"
+    if head.lstrip().startswith("<") and _HTML_TAG_RE.search(head):
+        return "html"
+    return "html" if len(_HTML_TAG_RE.findall(head)) >= MIN_HTML_TAGS else "text"
+
+
+def _binary_kind(data: bytes) -> str | None:
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data.startswith(_RIFF) and data[8:12] in (b"WAVE", b"AVI ", b"WEBP"):
+        return "a media file (RIFF)"
+    return None
+
+
+def _codec(label: str) -> str | None:
+    """A Python codec name for a declared charset label, or None if Python does not know it."""
+    label = label.strip().lower()
+    if label in _WHATWG_CP1252:
+        return "cp1252"
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _declared_charsets(data: bytes, content_type: str | None) -> list[str]:
+    labels: list[str] = []
+    if content_type:
+        match = _CT_CHARSET_RE.search(content_type)
+        if match:
+            labels.append(match.group(1))
+    match = _META_CHARSET_RE.search(data[:_META_SCAN_BYTES])
+    if match:
+        labels.append(match.group(1).decode("ascii", "replace"))
+    return labels
+
+
+def decode_bytes(data: bytes, *, name: str, options: Options, content_type: str | None = None) -> tuple[str, str]:
+    """Decode `data` to text; returns ``(text, encoding)`` or raises a refusal that says why."""
+    if not data or not data.strip():
+        raise EmptyInputError(f"{name}: the input is empty" if not data else f"{name}: the input is only whitespace")
+    if len(data) > options.max_input_bytes:
+        raise _too_large(len(data), name=name, options=options)
+    kind = _binary_kind(data)
+    if kind:
+        raise BinaryInputError(f"{name}: this is {kind}, not text or HTML")
+    text, encoding = _decode(data, name=name, content_type=content_type)
+    check_text(text, name=name, options=options)
+    return text, encoding
+
+
+def _decode(data: bytes, *, name: str, content_type: str | None) -> tuple[str, str]:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise EncodingError(f"{name}: starts with a {encoding} byte-order mark but is not valid "
+                                    f"{encoding} (at byte {exc.start + len(bom)})") from exc
+    if b"\x00" in data:
+        raise BinaryInputError(f"{name}: the input contains NUL bytes; it looks like binary data, not text")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    for label in _declared_charsets(data, content_type):
+        codec = _codec(label)
+        if codec is None or codec.replace("_", "-") in ("utf-8", "utf8"):
+            continue  # unknown label, or the UTF-8 it claims already failed
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is not None and best.chaos <= MAX_CHAOS and best.encoding:
+        return str(best), best.encoding
+    raise EncodingError(
+        f"{name}: not valid UTF-8 (byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}), no usable "
+        f"charset declared, and no other encoding makes it readable text; convert it to UTF-8 first"
+    )

@@ -1,0 +1,1 @@
+"""Pipeline stages: one module per stage, registered by name (see `unspun.pipeline`)."""
