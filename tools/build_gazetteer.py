@@ -1,6 +1,6 @@
 """Build src/unspun/data/outlets.json from the Idiap News-Media-Reliability data and our outlet names.
 
-Usage: python tools/build_gazetteer.py [--data ../shared/data/media-reliability] [--out src/unspun/data/outlets.json]
+Usage: python tools/build_gazetteer.py [--data ../shared/data/media-reliability] [--out PATH]
 
 The reliability data is keyed by domain (mbfc.csv `source`, golden_truth_dataset.csv `domain`,
 newsguard.csv, wikipedia_perennial_sources.json); names come from our hand-written outlet_names.json and,
@@ -143,7 +143,7 @@ def build(data: Path) -> dict[str, object]:
         kept += 1
         covered.add(domain)
         table.see(domain, "nela_gt_2018")
-        # Names not checked by hand ("Hot Air", "Live Action") are matched in text only in a reporting context.
+        # Names not checked by hand ("Hot Air", "Live Action") match in text only in a reporting context.
         outlets.append(outlet_entry(name, [domain], [], [name]))
     print(f"NELA names: kept {kept}, dropped {dropped} that do not match their domain", file=sys.stderr)
     domains = {}
@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DATA_DIR / "outlets.json")
     args = parser.parse_args(argv)
     if not (args.data / "mbfc.csv").is_file():
-        print(f"error: no mbfc.csv in {args.data}; point --data at the media-reliability folder", file=sys.stderr)
+        print(f"error: no mbfc.csv in {args.data}; point --data at the media-reliability folder",
+              file=sys.stderr)
         return 2
     result = build(args.data)
     text = json.dumps(result, ensure_ascii=False, separators=(",", ":"))

@@ -9,7 +9,8 @@ hand-written list of the usual names of well-known outlets. `data/outlets.json` 
 'Reuters'
 >>> lookup_name("the Guardian").domain
 'theguardian.com'
->>> [m.canonical for m in find_outlet_mentions("Documents reviewed by the Coastal Ledger. She told the Ledger.")]
+>>> text = "Documents reviewed by the Coastal Ledger. She told the Ledger."
+>>> [m.canonical for m in find_outlet_mentions(text)]
 ['Coastal Ledger', 'Coastal Ledger']
 """
 
@@ -315,7 +316,9 @@ class _Candidate:
     full: bool = True
 
 
-def _context_candidate(text: str, words: list[_Word], gaz: _Gazetteer, *, ends_at_cue: bool) -> _Candidate | None:
+def _context_candidate(
+    text: str, words: list[_Word], gaz: _Gazetteer, *, ends_at_cue: bool
+) -> _Candidate | None:
     """The outlet a capitalised run in a reporting context names, if any: a known name or a head word.
 
     Before a cue ("... reported") the name ends where the run ends; after one ("according to ...") it
@@ -362,7 +365,8 @@ def find_outlet_mentions(text: str) -> list[OutletMention]:
         group = "a" if m.group("a") else "b"
         name = m.group(group)
         profile = lookup_name(name)
-        found.append(_Candidate(m.start(group), m.end(group), name, profile.name if profile else name, profile))
+        canonical = profile.name if profile else name
+        found.append(_Candidate(m.start(group), m.end(group), name, canonical, profile))
     for m in gaz.cues.before.finditer(text):
         candidate = _context_candidate(text, _name_words_after(text, m.end()), gaz, ends_at_cue=False)
         if candidate is not None:
