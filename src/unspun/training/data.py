@@ -1,0 +1,229 @@
+"""Dataset loaders, one per task source, and their conversion to encoder features.
+
+Every loader returns `Example`s: a text plus whatever labels its source has (a missing label is `None` and
+its head's loss is masked). `featurize` tokenises with the shipped tokenizer (`unspun.encoder.tokenize`) and
+maps word-level rationales onto word-pieces by character offsets.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from unspun.encoder import MAX_TOKENS, tokenize
+from unspun.errors import UnspunError
+from unspun.training.heads import HATE_LABELS, HATE_TARGETS
+
+HATEXPLAIN_LABELS = {"hatespeech": "hate", "offensive": "offensive", "normal": "normal"}
+#: a target community counts when at least this many of the 3 annotators named it (the paper's convention)
+MIN_TARGET_VOTES = 2
+#: pieces per example at training time, leaving room for [CLS] and [SEP]
+MAX_PIECES = MAX_TOKENS - 2
+
+
+class DataError(UnspunError):
+    reason = "data"
+
+
+@dataclass
+class Example:
+    """One training/evaluation text with the labels its source provides (None = not annotated)."""
+
+    text: str
+    source: str
+    label: int | None = None
+    targets: np.ndarray | None = None  # (len(HATE_TARGETS),) 0/1
+    # rationale per word: character spans of the words in `text` and a soft target per word
+    word_spans: list[tuple[int, int]] = field(default_factory=list)
+    word_rationale: np.ndarray | None = None
+    weight: float = 1.0
+    id: str = ""
+
+
+@dataclass
+class HateXplainPost:
+    """A HateXplain post as the paper reads it: majority label, communities of >= 2 annotators."""
+
+    post_id: str
+    words: list[str]
+    text: str
+    word_spans: list[tuple[int, int]]
+    label: str  # hate / offensive / normal
+    targets: list[str]  # communities named by >= 2 annotators (all names, not only HATE_TARGETS)
+    rationale: np.ndarray | None  # (n_words,) mean of the annotators' 0/1 rationales, None if none given
+
+
+def join_words(words: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    """Text of pre-tokenised words joined by spaces, and each word's character span in it."""
+    spans = []
+    pos = 0
+    for w in words:
+        spans.append((pos, pos + len(w)))
+        pos += len(w) + 1
+    return " ".join(words), spans
+
+
+def hatexplain_dir(data: Path) -> Path:
+    d = Path(data)
+    if (d / "dataset.jsonl").is_file():
+        return d
+    if (d / "hatexplain" / "dataset.jsonl").is_file():
+        return d / "hatexplain"
+    raise DataError(f"no HateXplain data under {d} (expected dataset.jsonl and post_id_divisions.json)")
+
+
+def load_hatexplain(data: Path, split: str) -> list[HateXplainPost]:
+    """The posts of an official split (train / val / test); posts without a majority label are dropped."""
+    d = hatexplain_dir(data)
+    divisions = json.loads((d / "post_id_divisions.json").read_text("utf-8"))
+    if split not in divisions:
+        raise DataError(f"HateXplain has no split {split!r}; splits: {', '.join(divisions)}")
+    ids = set(divisions[split])
+    posts = []
+    with (d / "dataset.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            if rec["post_id"] not in ids:
+                continue
+            votes = Counter(a["label"] for a in rec["annotators"])
+            label, n = votes.most_common(1)[0]
+            if n < 2:
+                continue
+            target_votes = Counter(t for a in rec["annotators"] for t in set(a["target"]))
+            targets = [t for t, k in target_votes.items() if k >= MIN_TARGET_VOTES and t not in ("None", "Other")]
+            words = rec["post_tokens"]
+            text, spans = join_words(words)
+            rationale = None
+            rats = [r for r in rec.get("rationales") or [] if len(r) == len(words)]
+            if rats:
+                rationale = np.mean(np.asarray(rats, dtype=np.float32), axis=0)
+            posts.append(HateXplainPost(rec["post_id"], words, text, spans, HATEXPLAIN_LABELS[label],
+                                        sorted(targets), rationale))
+    return posts
+
+
+def target_vector(targets: list[str]) -> np.ndarray:
+    return np.asarray([1.0 if t in targets else 0.0 for t in HATE_TARGETS], dtype=np.float32)
+
+
+def hatexplain_examples(data: Path, split: str) -> list[Example]:
+    out = []
+    for p in load_hatexplain(data, split):
+        out.append(Example(
+            p.text, "hatexplain", HATE_LABELS.index(p.label), target_vector(p.targets), p.word_spans,
+            p.rationale if p.label != "normal" else None, 1.0, p.post_id,
+        ))
+    return out
+
+
+_MENTION = re.compile(r"@\w+")
+_URL = re.compile(r"https?://\S+")
+_RT = re.compile(r"^\s*(?:!+\s*)?RT\b:?")
+
+
+def clean_tweet(text: str) -> str:
+    """Davidson tweets in HateXplain's form: entities decoded, handles as <user>, links dropped."""
+    text = html.unescape(text)
+    text = _RT.sub(" ", text)
+    text = _MENTION.sub("<user>", text)
+    text = _URL.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def davidson_examples(data: Path, *, seed: int, max_offensive: int, weight: float) -> list[Example]:
+    """Davidson et al. 2017 (class 0 hate, 1 offensive, 2 neither); its large offensive class is subsampled."""
+    path = Path(data) / "davidson" / "labeled_data.csv"
+    if not path.is_file():
+        raise DataError(f"Davidson data not found: {path}")
+    by_class: dict[int, list[Example]] = {0: [], 1: [], 2: []}
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            text = clean_tweet(row["tweet"])
+            if not text:
+                continue
+            cls = int(row["class"])
+            label = ("hate", "offensive", "normal")[cls]
+            by_class[cls].append(Example(text, "davidson", HATE_LABELS.index(label), weight=weight,
+                                         id=f"davidson-{row['']}"))
+    rng = random.Random(seed)
+    rng.shuffle(by_class[1])
+    return by_class[0] + by_class[1][:max_offensive] + by_class[2]
+
+
+def identity_terms() -> set[str]:
+    text = resources.files("unspun.training").joinpath("identity_terms.txt").read_text("utf-8")
+    return {w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#")}
+
+
+_SENT_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))\s+(?=[\"“‘(]?[A-Z])")
+
+
+def silver_normal_examples(data: Path, *, seed: int, n: int, weight: float) -> list[Example]:
+    """News and debate sentences labelled `normal` (silver): ClaimBuster train + PolNeAR train articles.
+
+    Every sentence that names a group (identity_terms.txt) is a candidate; we keep all such sentences up to
+    half of `n` and fill the rest with a random sample.
+    """
+    data = Path(data)
+    sentences: list[str] = []
+    cb = data / "claimbuster" / "train.json"
+    if cb.is_file():
+        sentences += [r["text"] for r in json.loads(cb.read_text("utf-8"))]
+    pn = data / "polnear" / "train" / "text"
+    if pn.is_dir():
+        for p in sorted(pn.glob("*.txt")):
+            for para in p.read_text("utf-8").split("\n\n"):
+                sentences += [s.strip() for s in _SENT_END.split(para.strip()) if s.strip()]
+    sentences = [s for s in dict.fromkeys(sentences) if 20 <= len(s) <= 600]
+    if not sentences:
+        raise DataError(f"no silver sentences found under {data} (claimbuster/train.json, polnear/train/text)")
+    terms = identity_terms()
+    rng = random.Random(seed)
+    rng.shuffle(sentences)
+    group = [s for s in sentences if terms & set(re.findall(r"[a-z]+", s.lower()))]
+    chosen = group[: n // 2]
+    taken = set(chosen)
+    chosen += [s for s in sentences if s not in taken][: n - len(chosen)]
+    return [Example(s, "silver-normal", HATE_LABELS.index("normal"), weight=weight, id=f"silver-{i}")
+            for i, s in enumerate(chosen)]
+
+
+@dataclass
+class Features:
+    """An example tokenised: pieces (no special tokens) and the per-piece rationale target."""
+
+    ids: np.ndarray
+    rationale: np.ndarray | None  # (n,) soft target per piece
+    piece_word: np.ndarray  # (n,) index of the word each piece belongs to (-1: none)
+    example: Example
+
+
+def featurize(tokenizer: object, examples: list[Example]) -> list[Features]:
+    out = []
+    toks = tokenize(tokenizer, [e.text for e in examples])
+    for ex, t in zip(examples, toks, strict=True):
+        ids = t.ids[:MAX_PIECES]
+        offsets = t.offsets[:MAX_PIECES]
+        piece_word = np.full(len(ids), -1, dtype=np.int64)
+        if ex.word_spans:
+            starts = np.asarray([s for s, _ in ex.word_spans])
+            ends = np.asarray([e for _, e in ex.word_spans])
+            # the word whose span holds the piece's first character
+            idx = np.searchsorted(starts, offsets[:, 0], side="right") - 1
+            ok = (idx >= 0) & (offsets[:, 0] < ends[np.clip(idx, 0, None)])
+            piece_word = np.where(ok, idx, -1)
+        rationale = None
+        if ex.word_rationale is not None:
+            rationale = np.where(piece_word >= 0, ex.word_rationale[np.clip(piece_word, 0, None)], 0.0)
+            rationale = rationale.astype(np.float32)
+        out.append(Features(ids, rationale, piece_word, ex))
+    return out

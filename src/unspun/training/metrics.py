@@ -1,0 +1,146 @@
+"""Metrics of the benchmarks, written out so their definitions are visible (HateXplain, ERASER).
+
+- classification: accuracy, macro-F1, AUROC (one-vs-rest, macro over the 3 classes, as the HateXplain code
+  computes it with scikit-learn);
+- bias (Borkan et al. 2019, as HateXplain uses it): per community subgroup AUC, BPSN AUC, BNSP AUC on the
+  binary toxic (hate or offensive) vs normal task, scored by 1 - p(normal); combined over communities with
+  the generalized mean of power p = -5;
+- rationale plausibility (ERASER, DeYoung et al. 2020): token-level F1 (per post, averaged) and IOU-F1
+  (a predicted span matches a gold span when their token IOU >= 0.5; micro F1 over spans).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: power of the generalized mean over communities (HateXplain / Borkan et al.)
+BIAS_POWER = -5.0
+#: ERASER's IOU threshold for a predicted rationale span to count as matching a gold one
+IOU_THRESHOLD = 0.5
+
+
+def accuracy(y: np.ndarray, pred: np.ndarray) -> float:
+    return float(np.mean(y == pred)) if len(y) else 0.0
+
+
+def macro_f1(y: np.ndarray, pred: np.ndarray, n_classes: int) -> float:
+    f1s = []
+    for c in range(n_classes):
+        tp = np.sum((pred == c) & (y == c))
+        fp = np.sum((pred == c) & (y != c))
+        fn = np.sum((pred != c) & (y == c))
+        denom = 2 * tp + fp + fn
+        f1s.append(2 * tp / denom if denom else 0.0)
+    return float(np.mean(f1s))
+
+
+def binary_auc(y: np.ndarray, score: np.ndarray) -> float:
+    """ROC AUC by the rank statistic (ties count half); nan when a class is absent."""
+    y = np.asarray(y, dtype=bool)
+    pos, neg = np.sum(y), np.sum(~y)
+    if pos == 0 or neg == 0:
+        return float("nan")
+    order = np.argsort(score, kind="mergesort")
+    s = np.asarray(score)[order]
+    ranks = np.empty(len(s), dtype=np.float64)
+    i = 0
+    while i < len(s):  # average ranks over ties
+        j = i
+        while j + 1 < len(s) and s[j + 1] == s[i]:
+            j += 1
+        ranks[i : j + 1] = (i + j) / 2.0 + 1.0
+        i = j + 1
+    r = np.empty(len(s))
+    r[order] = ranks
+    return float((np.sum(r[y]) - pos * (pos + 1) / 2.0) / (pos * neg))
+
+
+def auroc_ovr(y: np.ndarray, probs: np.ndarray) -> float:
+    aucs = [binary_auc(y == c, probs[:, c]) for c in range(probs.shape[1])]
+    return float(np.nanmean(aucs))
+
+
+def generalized_mean(values: list[float], p: float = BIAS_POWER) -> float:
+    v = np.asarray([x for x in values if not np.isnan(x)], dtype=np.float64)
+    if len(v) == 0:
+        return float("nan")
+    return float(np.power(np.mean(np.power(v, p)), 1.0 / p))
+
+
+@dataclass
+class BiasScores:
+    subgroup: float
+    bpsn: float
+    bnsp: float
+    per_community: dict[str, dict[str, float]]
+
+
+def bias_aucs(toxic: np.ndarray, score: np.ndarray, communities: list[set[str]],
+              names: tuple[str, ...]) -> BiasScores:
+    """Subgroup, BPSN and BNSP AUCs per community and their generalized means (p = -5)."""
+    toxic = np.asarray(toxic, dtype=bool)
+    score = np.asarray(score, dtype=np.float64)
+    per: dict[str, dict[str, float]] = {}
+    for name in names:
+        inside = np.asarray([name in c for c in communities], dtype=bool)
+        if not inside.any():
+            continue
+        sub = binary_auc(toxic[inside], score[inside])
+        # background positive, subgroup negative: toxic posts outside + normal posts inside
+        bpsn_m = (~inside & toxic) | (inside & ~toxic)
+        bnsp_m = (~inside & ~toxic) | (inside & toxic)
+        per[name] = {
+            "subgroup": sub,
+            "bpsn": binary_auc(toxic[bpsn_m], score[bpsn_m]),
+            "bnsp": binary_auc(toxic[bnsp_m], score[bnsp_m]),
+        }
+    return BiasScores(
+        generalized_mean([v["subgroup"] for v in per.values()]),
+        generalized_mean([v["bpsn"] for v in per.values()]),
+        generalized_mean([v["bnsp"] for v in per.values()]),
+        per,
+    )
+
+
+def _spans(mask: np.ndarray) -> list[tuple[int, int]]:
+    spans = []
+    start = None
+    for i, m in enumerate(list(mask) + [False]):
+        if m and start is None:
+            start = i
+        elif not m and start is not None:
+            spans.append((start, i))
+            start = None
+    return spans
+
+
+def rationale_scores(gold: list[np.ndarray], pred: list[np.ndarray]) -> dict[str, float]:
+    """ERASER token-F1 (mean of per-post F1) and IOU-F1 (micro over spans) of hard 0/1 word rationales."""
+    token_f1s = []
+    matched_pred = total_pred = matched_gold = total_gold = 0
+    for g, p in zip(gold, pred, strict=True):
+        g = np.asarray(g, dtype=bool)
+        p = np.asarray(p, dtype=bool)
+        tp = np.sum(g & p)
+        prec = tp / p.sum() if p.sum() else 0.0
+        rec = tp / g.sum() if g.sum() else 0.0
+        token_f1s.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+        gs, ps = _spans(g), _spans(p)
+        total_pred += len(ps)
+        total_gold += len(gs)
+
+        def iou(a: tuple[int, int], b: tuple[int, int]) -> float:
+            inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
+            union = max(a[1], b[1]) - min(a[0], b[0])
+            return inter / union if union else 0.0
+
+        matched_pred += sum(1 for s in ps if any(iou(s, t) >= IOU_THRESHOLD for t in gs))
+        matched_gold += sum(1 for t in gs if any(iou(s, t) >= IOU_THRESHOLD for s in ps))
+    prec = matched_pred / total_pred if total_pred else 0.0
+    rec = matched_gold / total_gold if total_gold else 0.0
+    return {
+        "token_f1": float(np.mean(token_f1s)) if token_f1s else 0.0,
+        "iou_f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
+    }
