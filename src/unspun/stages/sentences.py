@@ -1,0 +1,64 @@
+"""The sentences stage: one span per sentence, never across a structure boundary.
+
+Sentences come from the shared spaCy parse of each structure segment (`unspun.nlp.parse_segments`), so the
+entities stage reuses the same parse. A title is one sentence, whatever the parser makes of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from unspun.document import SENTENCES, STRUCTURE, TITLE, Document, Span
+from unspun.nlp import parse_segments, spacy_available
+from unspun.pipeline import Stage, register_stage
+
+LABEL = "sentence"
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int
+    end: int
+    #: index of the structure span it lies in (the structure layer sorted by start)
+    segment: int
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def split_sentences(doc: Document) -> list[Sentence]:
+    """The document's sentences in text order, trimmed of whitespace, each inside one segment."""
+    out: list[Sentence] = []
+    for seg in parse_segments(doc):
+        if seg.label == TITLE:
+            out.append(Sentence(seg.start, seg.end, seg.index))
+            continue
+        for sent in seg.doc.sents:
+            start, end = _trimmed(doc.text, seg.start + sent.start_char, seg.start + sent.end_char)
+            if end > start:
+                out.append(Sentence(start, end, seg.index))
+    return sorted(out, key=lambda s: s.start)
+
+
+@register_stage
+class SentencesStage(Stage[list[Sentence]]):
+    name = "sentences"
+    requires = (STRUCTURE,)
+    assigns = (SENTENCES,)
+
+    @classmethod
+    def available(cls) -> bool:
+        return spacy_available()
+
+    def predict(self, doc: Document) -> list[Sentence]:
+        return split_sentences(doc)
+
+    def set_annotations(self, doc: Document, result: list[Sentence]) -> None:
+        layer = doc.layer(SENTENCES)
+        for s in result:
+            layer.append(Span(s.start, s.end, LABEL, attrs={"segment": s.segment}, stage=self.name))
