@@ -54,3 +54,9 @@ class ModelMissingError(UnspunError):
     """A stage's shipped model is not installed."""
 
     reason = "model_missing"
+
+
+class UnreadableInputError(UnspunError):
+    """An input that names nothing readable: a missing file, an empty glob, a permission error."""
+
+    reason = "unreadable"
