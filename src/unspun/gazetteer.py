@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -350,7 +351,7 @@ def _context_candidate(
     return _Candidate(words[0].start, words[n - 1].end, name, name, None)
 
 
-def find_outlet_mentions(text: str) -> list[OutletMention]:
+def find_outlet_mentions(text: str, within: Sequence[tuple[int, int]] | None = None) -> list[OutletMention]:
     """Mentions of news outlets in `text`, in order, not overlapping.
 
     Three kinds: (1) known names (data/outlet_names.json) wherever they appear, ambiguous ones ("RT",
@@ -358,6 +359,9 @@ def find_outlet_mentions(text: str) -> list[OutletMention]:
     "told the X", "X reported") whose last word is a news-outlet head word (data/outlet_cues.json);
     (3) short forms of a name found earlier in the text ("the Ledger" after "the Coastal Ledger"), which take
     that name as canonical. Unknown outlets have no profile.
+
+    `within`: (start, end) stretches of the text (a document's structure segments); only mentions inside
+    one are returned, while a short form may still resolve to a name found in an earlier stretch.
     """
     gaz = _gazetteer()
     found: list[_Candidate] = []
@@ -381,6 +385,8 @@ def find_outlet_mentions(text: str) -> list[OutletMention]:
             found.append(candidate)
     found = _resolve_short_forms(text, _non_overlapping(found))
     found = _non_overlapping(found + _repeated_names(text, found))
+    if within is not None:
+        found = [c for c in found if any(a <= c.start and c.end <= b for a, b in within)]
     return [OutletMention(c.start, c.end, c.name, c.canonical, c.profile) for c in found]
 
 

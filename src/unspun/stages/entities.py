@@ -1,0 +1,386 @@
+"""The entities stage: people, organisations, places... and which mentions name the same entity.
+
+Mentions come from spaCy's NER over the shared parse (`unspun.nlp.parse_segments`), from the outlet
+gazetteer, from the names in data/org_aliases.json, and from acronyms defined in the text. Mentions of one
+entity share a `cluster` id and a `canonical` name: "Syrian Democratic Forces (SDF)" and later "SDF"; "IS",
+"ISIS" and "Islamic State"; "Meridian" after "Meridian Freight"; "Whitfield" after "Dana Whitfield"; "the
+Ledger" after "the Coastal Ledger". A cluster takes one label, chosen by rules that say why (an outlet is an
+ORG; a name ending in "Authority" or "Freight" is an ORG; else the majority of spaCy's labels).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from unspun.document import ENTITIES, SENTENCES, Document, Span
+from unspun.gazetteer import find_outlet_mentions, name_key
+from unspun.nlp import ParsedSegment, parse_segments, spacy_available
+from unspun.pipeline import Stage, register_stage
+
+# The NER labels kept. DATE, TIME, MONEY, PERCENT, QUANTITY, ORDINAL, CARDINAL are dropped: numbers belong
+# to the claims layer, not to entities; LANGUAGE and WORK_OF_ART are too noisy in the small model to be worth
+# a user's attention.
+KEPT_LABELS: frozenset[str] = frozenset(
+    {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "LAW", "PRODUCT"}
+)
+# When a cluster's mentions disagree and no rule decides, ties go to the label listed first.
+LABEL_PRIORITY: tuple[str, ...] = ("ORG", "PERSON", "GPE", "NORP", "LOC", "FAC", "EVENT", "LAW", "PRODUCT")
+# Words inside a name that are not part of its initials or its short forms ("Department of State").
+CONNECTORS = frozenset({"of", "and", "&", "the", "for", "de", "du", "la", "al", "el", "on", "in"})
+# Two-letter acronyms ("IS", "US", "UN") are only read as names outside shouting: in "THIS IS A SCAM" they
+# are words. A match whose neighbouring words (looked for this many characters away) are capitals too is
+# shouting.
+SHOUTING_WINDOW = 40
+# An acronym defined in parentheses: "Syrian Democratic Forces (SDF)".
+ACRONYM_RE = re.compile(r"\((?P<acr>[A-Z][A-Za-z&.]{1,9})\)")
+# How far before "(SDF)" its long name may start, in characters.
+ACRONYM_LOOKBACK = 200
+CAPITALISED_WORD_RE = re.compile(r"[^\W\d_][\w'’.&-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class EntityMention:
+    """One mention in the entities layer; `cluster` is shared by all mentions of one entity."""
+
+    start: int
+    end: int
+    label: str
+    canonical: str
+    cluster: int
+
+
+@dataclass(frozen=True)
+class _Aliases:
+    group_of: dict[str, int]  # name key -> group index
+    groups: list[dict[str, Any]]
+    pattern: re.Pattern[str]
+    org_heads: frozenset[str]
+
+
+@cache
+def _aliases() -> _Aliases:
+    data = json.loads(resources.files("unspun.data").joinpath("org_aliases.json").read_text("utf-8"))
+    group_of: dict[str, int] = {}
+    names: set[str] = set()
+    for i, group in enumerate(data["groups"]):
+        for name in group["names"]:
+            group_of.setdefault(name_key(name), i)
+            names.add(name)
+    alternation = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w.-])(?:{alternation})(?![\w-]|\.\w)")
+    return _Aliases(group_of, data["groups"], pattern, frozenset(data["org_head_words"]))
+
+
+# -- mentions -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    text: str
+    label: str | None  # spaCy's label, or the label a rule gives; None: decided by the cluster
+    source: str  # ner, outlet, alias, acronym, short
+    canonical: str | None = None  # a canonical name a source already knows (outlet, alias group)
+    group: int | None = None  # alias group index
+    links: list[str] = field(default_factory=list)  # name keys this mention is known to share an entity with
+
+
+def _clean_text(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _trim_ent(seg: ParsedSegment, ent: Any) -> tuple[int, int] | None:
+    """An entity's document offsets less a leading article, a trailing possessive and punctuation."""
+    tokens = list(ent)
+    while tokens and (tokens[0].lower_ == "the" or tokens[0].is_punct):
+        tokens.pop(0)
+    while tokens and (tokens[-1].lower_ in ("'s", "’s", "'") or tokens[-1].is_punct or tokens[-1].is_space):
+        tokens.pop()
+    if not tokens:
+        return None
+    return seg.start + tokens[0].idx, seg.start + tokens[-1].idx + len(tokens[-1].text)
+
+
+def _ner_mentions(doc: Document, segments: list[ParsedSegment]) -> list[_Mention]:
+    out = []
+    for seg in segments:
+        for ent in seg.doc.ents:
+            if ent.label_ not in KEPT_LABELS:
+                continue
+            offsets = _trim_ent(seg, ent)
+            # an all-capitals "name" amid capitals is a shouted word ("THIS IS A SCAM"), not an entity
+            if offsets is None:
+                continue
+            text = doc.text[offsets[0] : offsets[1]]
+            if text.isupper() and _shouting(doc.text, *offsets):
+                continue
+            out.append(_Mention(*offsets, _clean_text(text), ent.label_, "ner"))
+    return out
+
+
+def _outlet_mentions(doc: Document, segments: list[ParsedSegment]) -> list[_Mention]:
+    # over the whole text, so that "the Ledger" in one paragraph resolves to "the Coastal Ledger" in another
+    return [_Mention(m.start, m.end, _clean_text(m.name), "ORG", "outlet", canonical=m.canonical)
+            for m in find_outlet_mentions(doc.text, within=_segment_spans(segments))]
+
+
+def _segment_spans(segments: list[ParsedSegment]) -> list[tuple[int, int]]:
+    """The parsed pieces as (start, end); pieces of one long segment are separate texts here too."""
+    return [(s.start, s.end) for s in segments]
+
+
+def _shouting(text: str, start: int, end: int) -> bool:
+    """Whether the words on either side of text[start:end] (on its line) are in capitals too."""
+    before = re.findall(r"[^\W\d_]+", text[max(0, start - SHOUTING_WINDOW) : start].split("\n")[-1])
+    after = re.findall(r"[^\W\d_]+", text[end : end + SHOUTING_WINDOW].split("\n")[0])
+    neighbours = before[-1:] + after[:1]
+    return bool(neighbours) and all(w.isupper() for w in neighbours)
+
+
+def _alias_mentions(doc: Document, segments: list[ParsedSegment]) -> list[_Mention]:
+    aliases = _aliases()
+    out = []
+    for start, end in _segment_spans(segments):
+        for m in aliases.pattern.finditer(doc.text, start, end):
+            name = m.group()
+            if len(name) <= 2 and name.isupper() and _shouting(doc.text, m.start(), m.end()):
+                continue
+            group = aliases.group_of[name_key(name)]
+            g = aliases.groups[group]
+            out.append(_Mention(m.start(), m.end(), _clean_text(name), g["label"], "alias",
+                                canonical=g["names"][0], group=group))
+    return out
+
+
+def _initials(words: list[str]) -> str:
+    return "".join(w[0].upper() for w in words if w.lower() not in CONNECTORS)
+
+
+def _acronym_mentions(doc: Document, segments: list[ParsedSegment]) -> list[_Mention]:
+    """"Long Name (LN)": the long name, the acronym, and every later use of the acronym, linked together."""
+    out: list[_Mention] = []
+    for start, end in _segment_spans(segments):
+        for m in ACRONYM_RE.finditer(doc.text, start, end):
+            acronym = m.group("acr")
+            letters = "".join(c for c in acronym if c.isupper())
+            before_start = max(start, m.start() - ACRONYM_LOOKBACK)
+            before = doc.text[before_start : m.start()].rstrip()
+            words = list(CAPITALISED_WORD_RE.finditer(before))
+            # the longest run of words right before the parenthesis whose initials are the acronym's capitals
+            best = None
+            for i in range(len(words) - 1, -1, -1):
+                run = words[i:]
+                if any(before[a.end() : b.start()].strip() for a, b in zip(run, run[1:], strict=False)):
+                    break
+                texts = [w.group() for w in run]
+                if not (texts[0][0].isupper() and texts[-1][0].isupper()):
+                    continue
+                if _initials(texts) == letters:
+                    best = run
+            if best is None or len(letters) < 2:
+                continue
+            long_start, long_end = before_start + best[0].start(), before_start + best[-1].end()
+            long_text = _clean_text(doc.text[long_start:long_end])
+            key = name_key(long_text)
+            out.append(_Mention(long_start, long_end, long_text, None, "acronym", links=[name_key(acronym)]))
+            acr_start = m.start("acr")
+            out.append(_Mention(acr_start, acr_start + len(acronym), acronym, None, "acronym", links=[key]))
+            for later in re.finditer(rf"(?<![\w.-]){re.escape(acronym)}(?![\w-])", doc.text):
+                if later.start() != acr_start and _in_segments(later.start(), segments):
+                    out.append(_Mention(later.start(), later.end(), acronym, None, "acronym", links=[key]))
+    return out
+
+
+def _in_segments(pos: int, segments: list[ParsedSegment]) -> bool:
+    return any(s.start <= pos < s.end for s in segments)
+
+
+def _resolve_overlaps(mentions: list[_Mention]) -> list[_Mention]:
+    """One mention per stretch of text: the longest; at equal extent, merge what each source knows."""
+    precedence = {"outlet": 0, "alias": 1, "acronym": 2, "ner": 3, "short": 4}
+    chosen: list[_Mention] = []
+    for m in sorted(mentions, key=lambda m: (-(m.end - m.start), precedence[m.source], m.start)):
+        same = next((c for c in chosen if c.start == m.start and c.end == m.end), None)
+        if same is not None:
+            same.links.extend(m.links)
+            if same.label is None or (m.source == "ner" and same.source == "acronym"):
+                same.label = m.label or same.label
+            continue
+        if all(m.end <= c.start or c.end <= m.start for c in chosen):
+            chosen.append(m)
+    return sorted(chosen, key=lambda m: m.start)
+
+
+# -- clusters -------------------------------------------------------------------------------------------
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"\s+", text) if w]
+
+
+def _cluster(mentions: list[_Mention]) -> list[int]:
+    """Cluster roots: same name key, same alias group, same outlet, acronym links, short forms."""
+    uf = _UnionFind(len(mentions))
+    first_by_key: dict[str, int] = {}
+    first_by_group: dict[int, int] = {}
+    first_by_canonical: dict[str, int] = {}
+    for i, m in enumerate(mentions):
+        for key in (name_key(m.text), *m.links):
+            if key in first_by_key:
+                uf.union(first_by_key[key], i)
+            else:
+                first_by_key[key] = i
+        if m.group is not None:
+            uf.union(first_by_group.setdefault(m.group, i), i)
+        if m.source == "outlet" and m.canonical:
+            uf.union(first_by_canonical.setdefault(name_key(m.canonical), i), i)
+    return [uf.find(i) for i in range(len(mentions))]
+
+
+def _short_form_owner(word: str, fulls: dict[str, list[int]]) -> int | None:
+    owners = fulls.get(word, [])
+    return owners[0] if len(set(owners)) == 1 else None
+
+
+def _short_forms(doc: Document, segments: list[ParsedSegment], mentions: list[_Mention],
+                 roots: list[int], labels: dict[int, str]) -> list[_Mention]:
+    """Single-word mentions of a multi-word PERSON (its surname) or ORG (its first, distinctive word).
+
+    "Whitfield" after "Dana Whitfield"; "Meridian" after "Meridian Freight". A word is only read as a short
+    form when exactly one entity could own it, when the parser tags it a proper noun, and (for an ORG's
+    first word) when the text never uses it as an ordinary lower-case word ("Port" of "Port Authority").
+    """
+    heads = _aliases().org_heads
+    lower_words = {w.lower() for w in re.findall(r"\b[a-z][\w'-]*", doc.text)}
+    surnames: dict[str, list[int]] = {}
+    firsts: dict[str, list[int]] = {}
+    for m, root in zip(mentions, roots, strict=True):
+        words = _words(m.text)
+        if len(words) < 2:
+            continue
+        if labels[root] == "PERSON":
+            surnames.setdefault(words[-1], []).append(root)
+        elif labels[root] == "ORG":
+            first = words[0]
+            if first.lower() not in CONNECTORS and first not in heads and first.lower() not in lower_words:
+                firsts.setdefault(first, []).append(root)
+    out: list[_Mention] = []
+    for seg in segments:
+        for token in seg.doc:
+            if token.tag_ not in ("NNP", "NNPS"):
+                continue
+            owner = _short_form_owner(token.text, surnames) or _short_form_owner(token.text, firsts)
+            if owner is None:
+                continue
+            start = seg.start + token.idx
+            owner_mention = mentions[roots.index(owner)]
+            out.append(_Mention(start, start + len(token.text), token.text, None, "short",
+                                links=[name_key(owner_mention.text)]))
+    return out
+
+
+def _cluster_label(members: list[_Mention]) -> str:
+    """The label of an entity, by the most reliable evidence first."""
+    if any(m.source == "outlet" for m in members):
+        return "ORG"  # a news outlet is an organisation, whatever the tagger thought ("Ledger": PRODUCT)
+    groups = [m for m in members if m.group is not None]
+    if groups:
+        return _aliases().groups[groups[0].group]["label"]  # type: ignore[index]
+    heads = _aliases().org_heads
+    if any(len(_words(m.text)) > 1 and _words(m.text)[-1] in heads for m in members):
+        return "ORG"  # "Meridian Freight", "Port Authority": the head word says organisation
+    votes = Counter(m.label for m in members if m.label)
+    if not votes:
+        return "ORG"  # only acronym evidence: defined acronyms name organisations far more than anything
+    # a longer mention is better evidence than a short form: weight by words
+    weighted = Counter[str]()
+    for m in members:
+        if m.label:
+            weighted[m.label] += len(_words(m.text))
+    best = max(weighted.values())
+    return next(label for label in LABEL_PRIORITY if weighted.get(label) == best)
+
+
+def _canonical(members: list[_Mention]) -> str:
+    known = [m.canonical for m in members if m.canonical]
+    if known:
+        return max(known, key=lambda c: (len(_words(c)), len(c)))
+    best = max((m.text for m in members), key=lambda t: (len(_words(t)), len(t)))
+    best = re.sub(r"^(?:the|The)\s+", "", best)
+    return re.sub(r"[’']s$", "", best)
+
+
+def find_entities(doc: Document) -> list[EntityMention]:
+    """The entity mentions of a document, each with its cluster and canonical name (see module docstring)."""
+    segments = parse_segments(doc)
+    mentions = _resolve_overlaps(
+        _outlet_mentions(doc, segments) + _alias_mentions(doc, segments)
+        + _acronym_mentions(doc, segments) + _ner_mentions(doc, segments)
+    )
+    roots = _cluster(mentions)
+    labels = _labels(mentions, roots)
+    shorts = _short_forms(doc, segments, mentions, roots, labels)
+    if shorts:
+        mentions = _resolve_overlaps(mentions + shorts)
+        roots = _cluster(mentions)
+        labels = _labels(mentions, roots)
+    members: dict[int, list[_Mention]] = {}
+    for m, root in zip(mentions, roots, strict=True):
+        members.setdefault(root, []).append(m)
+    canonical = {root: _canonical(ms) for root, ms in members.items()}
+    cluster_id: dict[int, int] = {}
+    out = []
+    for m, root in zip(mentions, roots, strict=True):
+        cid = cluster_id.setdefault(root, len(cluster_id))
+        out.append(EntityMention(m.start, m.end, labels[root], canonical[root], cid))
+    return out
+
+
+def _labels(mentions: list[_Mention], roots: list[int]) -> dict[int, str]:
+    members: dict[int, list[_Mention]] = {}
+    for m, root in zip(mentions, roots, strict=True):
+        members.setdefault(root, []).append(m)
+    return {root: _cluster_label(ms) for root, ms in members.items()}
+
+
+@register_stage
+class EntitiesStage(Stage[list[EntityMention]]):
+    name = "entities"
+    requires = (SENTENCES,)
+    assigns = (ENTITIES,)
+
+    @classmethod
+    def available(cls) -> bool:
+        return spacy_available()
+
+    def predict(self, doc: Document) -> list[EntityMention]:
+        return find_entities(doc)
+
+    def set_annotations(self, doc: Document, result: list[EntityMention]) -> None:
+        layer = doc.layer(ENTITIES)
+        for m in result:
+            layer.append(Span(m.start, m.end, m.label, attrs={"canonical": m.canonical, "cluster": m.cluster},
+                              stage=self.name))
