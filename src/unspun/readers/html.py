@@ -358,13 +358,14 @@ def extract_html(source: Any) -> Document:
     published = _meta(root, "article:published_time", "datePublished", "date", "DC.date.issued")
     og_site = _meta(root, "og:site_name", "application-name")
     og_url = _meta(root, "og:url")
+    page_title = _meta(root, "og:title", "twitter:title") or " ".join((root.findtext(".//title") or "").split()) or None
     for el in top_items:  # trafilatura must not see the comments as article text
         el.drop_tree()
     result = trafilatura.bare_extraction(root, url=url, with_metadata=True, include_comments=False,
                                         include_tables=True, include_formatting=False, include_links=False)
     comment_texts = {_norm(c.text) for c in thread}
     blocks = _main_blocks(result.body, cites, comment_texts) if result is not None and result.body is not None else []
-    meta_title = (result.title if result is not None else None) or None
+    meta_title = (result.title if result is not None else None) or page_title
     builder = _Builder([], [])
     if blocks and blocks[0][1] == "paragraph" and blocks[0][2].get("heading") and (
             meta_title is None or _norm(blocks[0][0]) == _norm(meta_title) or blocks[0][2]["heading"] == "h1"):

@@ -95,7 +95,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "reply": re.compile(rf"^[{replies}]\s*"),
         "author_verb": re.compile(
             rf"^(?P<author>[^\s:][^:]{{0,{AUTHOR_MAX_CHARS}}}?)\s+(?:{verbs})\s*:\s*(?P<after>.*)$", re.IGNORECASE),
-        "author_colon": re.compile(rf"^(?P<author>[^\s:][^:]{{0,{AUTHOR_MAX_CHARS}}}?)\s*:\s+(?P<after>\S.*)$"),
+        "author_colon": re.compile(rf"^(?P<author>[^\s:][^:]{{0,{AUTHOR_MAX_CHARS}}}?)\s*:(?:\s+(?P<after>\S.*))?$"),
         "author_time": re.compile(rf"^(?P<author>[^·|•]{{1,{AUTHOR_MAX_CHARS}}}?)\s*[·|•—–-]\s*(?P<time>{times})\s*$",
                                   re.IGNORECASE),
         "time_full": re.compile(rf"^\s*(?:posted\s+|on\s+)?(?P<time>{times})\s*$", re.IGNORECASE),
@@ -103,7 +103,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "heading": _any_re(conv["headings"]),
         "action": _any_re(conv["action_lines"]),
         "boilerplate": _any_re(conv["boilerplate_lines"]),
-        "reply_to": re.compile(r"^(?:in\s+)?reply\s+to\s+(?P<who>.{1,60}?)\s*:?\s*$", re.IGNORECASE),
+        "reply_to": re.compile(rf"^[{replies}]?\s*(?:in\s+)?reply\s+to\s+(?P<who>.{{1,60}}?)\s*:?\s*$", re.IGNORECASE),
     }
 
 
@@ -169,7 +169,7 @@ def parse_header(line: Line, *, in_thread: bool) -> Header | None:
     elif (marker or reply or in_thread) and (am := pats["author_colon"].match(rest)) and \
             _looks_like_author(am.group("author").strip()) and not pats["time_full"].match(am.group("author")):
         author = am.group("author").strip()
-        text_start = rest_offset + am.start("after")
+        text_start = rest_offset + am.start("after") if am.group("after") else None
     elif (marker or reply) and _looks_like_author(rest) and not re.search(r"[.!?]$", rest) and \
             len(rest.split()) <= AUTHOR_MAX_WORDS and marker and marker.startswith("#"):
         author, text_start = rest, None  # "#1 Maria K" on its own line
@@ -232,7 +232,7 @@ def _comments(paragraphs: list[Paragraph], start: int) -> list[_Comment]:
             body = line.text.strip()
             if _is_chrome(line) or pats["boilerplate"].match(body):
                 continue
-            header = parse_header(line, in_thread=True)
+            header = parse_header(line, in_thread=k == 0)
             new_unmarked = header is None and k == 0 and (current is None or line.indent <= current.indent)
             if header is not None or new_unmarked:
                 current = _Comment(indent=line.indent, reply=bool(header and header.reply),

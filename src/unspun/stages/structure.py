@@ -31,6 +31,9 @@ from unspun.pipeline import Stage, register_stage
 QUOTED_MIN_SCORE = 0.3
 # Weight of a paragraph's own score against each neighbour's when smoothing (neighbours count 1).
 SELF_WEIGHT = 2.0
+# A paragraph this news-like on its own (and with no opinion cue) is news whatever its neighbours say:
+# a one-paragraph passage between two opinionated ones would otherwise be smoothed away.
+STRONG_NEWS_SCORE = 1.0
 # A paragraph inside a quoted layout section that says "I"/"we" this much per sentence is the writer's.
 OPINION_BREAK = 0.5
 # Blank lines that set a passage apart when the rest of the page uses fewer (the example uses 3 vs 1).
@@ -195,10 +198,16 @@ def passage_outlet(texts: list[str], cite: str | None, known: list[OutletName]) 
         profile = gaz.lookup_domain(host) if gaz and hasattr(gaz, "lookup_domain") else None
         if profile is not None:
             return str(profile.name)
-        label = _compact(host.rsplit(".", 1)[0])
+        site = host.rsplit(".", 1)[0].rsplit(".", 1)[-1]  # "news.coastal-ledger.com" -> "coastal-ledger"
+        label = _compact(site)
         matching = [r for r in resolved if _compact(r) and (_compact(r) in label or label in _compact(r))]
         if matching:
-            return _canonical(matching[0])
+            best = max(matching, key=len)
+            words = [w for w in re.split(r"[-_]", site) if w]
+            # Only the short form was written ("the Tribune"): the hyphenated domain spells the full name.
+            if len(words) > len(best.split()) and _compact(best) != label and label.endswith(_compact(best)):
+                return _canonical(" ".join(w.capitalize() for w in words))
+            return _canonical(best)
         return _canonical(resolved[0]) if resolved else host
     return _canonical(resolved[0]) if resolved else None
 
@@ -227,7 +236,8 @@ def voice_labels(texts: list[str], gaps: list[int] | None) -> tuple[list[bool], 
     sections = _sections(gaps) if gaps else None
     if sections is None:
         smooth = _smooth(raw)
-        quoted = [s > QUOTED_MIN_SCORE for s in smooth]
+        quoted = [s > QUOTED_MIN_SCORE or (raw[i] >= STRONG_NEWS_SCORE and regs[i].opinion == 0)
+                  for i, s in enumerate(smooth)]
     else:
         smooth = [0.0] * len(raw)
         quoted = [False] * len(raw)
@@ -237,14 +247,19 @@ def voice_labels(texts: list[str], gaps: list[int] | None) -> tuple[list[bool], 
             for i in idx:
                 smooth[i] = mean
                 quoted[i] = mean > QUOTED_MIN_SCORE and regs[i].opinion < OPINION_BREAK
+    # Quoting needs a second voice: with no opinionated paragraph of the writer's own, the page is a
+    # report in its own right (a wire story), not a report republished inside commentary.
+    if not any(r.opinion > 0 and not q for r, q in zip(regs, quoted, strict=True)):
+        quoted = [False] * len(raw)
     return quoted, smooth
 
 
-def _republished_by(doc: Document, texts: list[str]) -> str | None:
-    for text in texts:
+def _republished_by(texts: list[str]) -> tuple[int, str] | None:
+    """The paragraph that says the page republishes another outlet's report, and that outlet."""
+    for i, text in enumerate(texts):
         for pattern in _voice()["republish"]:
             if m := pattern.match(text.strip()):
-                return _canonical(m.group("outlet").strip().removeprefix("the ").removeprefix("The "))
+                return i, _canonical(m.group("outlet").strip().removeprefix("the ").removeprefix("The "))
     return None
 
 
@@ -271,11 +286,9 @@ class StructureStage(Stage[list[Segment]]):
             gaps = [int(b.attrs["gap_before"]) for b in body] if all("gap_before" in b.attrs for b in body) else None
             quoted, smooth = voice_labels(texts, gaps)
             scores = [_confidence(s) for s in smooth]
-            republisher = _republished_by(doc, texts)
-            if all(quoted) and republisher is None:
-                quoted = [False] * len(body)  # a news report with no sign of republishing: the page's own
-            elif republisher is not None and not any(quoted):
-                quoted = [True] * len(body)
+            republished = _republished_by(texts)
+            if republished is not None and not any(quoted):
+                quoted = [i != republished[0] for i in range(len(body))]
             labels = [QUOTED if q else EDITORIAL for q in quoted]
         elif body and not english and not marked:
             doc.warn("structure: quoted passages in unmarked text are recognised from English cues only")
@@ -303,14 +316,14 @@ class StructureStage(Stage[list[Segment]]):
                 runs[-1].append(i)
             elif label == QUOTED:
                 runs.append([i])
-        republisher = _republished_by(doc, texts)
+        republished = _republished_by(texts)
         out: dict[int, dict[str, Any]] = {}
         for n, run in enumerate(runs):
             cite = next((body[i].attrs.get("cite") for i in run if body[i].attrs.get("cite")), None)
             outlet = passage_outlet([texts[i] for i in run], cite, known)
             if outlet is None and run[0] > 0 and labels[run[0] - 1] == EDITORIAL:
                 outlet = passage_outlet([texts[run[0] - 1]], None, known)  # the lead-in: "The Times reported:"
-            outlet = outlet or republisher
+            outlet = outlet or (republished[1] if republished else None)
             for i in run:
                 out[i] = {"outlet": outlet, "url": cite, "passage": n}
         return out
