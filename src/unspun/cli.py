@@ -143,18 +143,13 @@ def failure_of(exc: BaseException, record_id: str) -> Failure:
 
 
 def iter_records(inputs: list[str], urls: list[str], options: Options) -> Iterator[Source | Failure]:
-    """Every input record, read: a `Source`, or a `Failure` that says why it could not be read."""
+    """Every input record, read: a `Source`, or a `Failure` that says why it could not be read.
+
+    Positional inputs (files, directories, globs, ``-`` for stdin, http(s) URLs) go through
+    `readers.files.iter_sources`; ``--url`` values are always fetched."""
     from unspun.errors import UnspunError
 
     for item in inputs:
-        if item == "-":
-            try:
-                from unspun.readers import source_from_bytes
-
-                yield source_from_bytes(sys.stdin.buffer.read(), name="<stdin>", options=options)
-            except (UnspunError, OSError) as exc:
-                yield failure_of(exc, "<stdin>")
-            continue
         try:
             from unspun.readers.files import ReadError, iter_sources
 

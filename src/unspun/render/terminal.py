@@ -58,7 +58,25 @@ def structure_view(data: dict[str, Any]) -> RenderableType | None:
     return table
 
 
+def voices_view(t: ReportTable) -> RenderableType:
+    """The per-voice table, its per-layer counts folded into one cell of lines (terminals are narrow)."""
+    table = Table(title=t.title, header_style="bold", expand=True)
+    layer_columns = [i for i, h in enumerate(t.headers) if i >= 2 and "rate" not in h]
+    rate_columns = [i for i, h in enumerate(t.headers) if "rate" in h]
+    table.add_column("voice", max_width=36)
+    table.add_column("segments", justify="right")
+    for i in rate_columns:
+        table.add_column(t.headers[i], justify="right")
+    table.add_column("spans per layer")
+    for row in t.rows:
+        said = "\n".join(f"{t.headers[i]}: {row[i]}" for i in layer_columns if row[i] != "–")
+        table.add_row(Text(row[0]), row[1], *(row[i] for i in rate_columns), Text(said or "–"))
+    return table
+
+
 def table_view(t: ReportTable) -> RenderableType:
+    if t.layer == "summary" and t.rows:
+        return voices_view(t)
     if not t.rows:
         return Text(f"{t.title}: {t.empty}.", style="dim")
     table = Table(title=t.title, header_style="bold", expand=True)

@@ -37,14 +37,14 @@ class VoiceTally:
     def count(self, layer: str, label: str) -> None:
         self.layers.setdefault(layer, Counter())[label] += 1
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, layers: tuple[str, ...]) -> dict[str, Any]:
+        """The tally, with a (maybe empty) count per label for each voiced layer that ran."""
         out: dict[str, Any] = {"kind": self.kind, "name": self.name, "segments": self.segments,
                                "chars": self.chars}
-        for layer in VOICED_LAYERS:
-            if layer in self.layers:
-                out[layer] = dict(sorted(self.layers[layer].items()))
-        if HATE in self.layers:
-            out.update(hate_rates(self.layers[HATE]))
+        for layer in layers:
+            out[layer] = dict(sorted(self.layers.get(layer, Counter()).items()))
+        if HATE in layers:
+            out.update(hate_rates(self.layers.get(HATE, Counter())))
         return out
 
 
@@ -55,9 +55,10 @@ def hate_rates(labels: Counter[str]) -> dict[str, float | None]:
 
 
 def voice_kind(voice: str) -> tuple[str, str | None]:
-    """`("quoted", "Coastal Ledger")` from `"quoted:Coastal Ledger"`; `("author", None)` from `"author"`."""
+    """`("quoted", "Coastal Ledger")` from `"quoted:Coastal Ledger"`; `("author", None)` from `"author"`.
+    A commenter's name is their author name (from the structure span), not their index."""
     kind, _, name = voice.partition(":")
-    return kind, (name or None)
+    return kind, (name or None) if kind != "commenter" else None
 
 
 def enclosing_structure(doc: Document, start: int, end: int) -> Span | None:
@@ -100,6 +101,10 @@ def layer_counts(doc: Document) -> dict[str, dict[str, Any]]:
     }
 
 
+def present_voiced_layers(doc: Document) -> tuple[str, ...]:
+    return tuple(layer for layer in VOICED_LAYERS if layer in doc.layers)
+
+
 def voice_tallies(doc: Document) -> tuple[dict[str, VoiceTally], dict[str, VoiceTally]]:
     """Per-voice and per-section (article / comments) tallies over the voiced layers present."""
     voices: dict[str, VoiceTally] = {}
@@ -122,11 +127,7 @@ def voice_tallies(doc: Document) -> tuple[dict[str, VoiceTally], dict[str, Voice
         section = sections[COMMENTS if segment.label == COMMENT else ARTICLE]
         section.segments += 1
         section.chars += segment.end - segment.start
-    for layer in VOICED_LAYERS:
-        if layer not in doc.layers:
-            continue
-        for t in (*voices.values(), *sections.values()):
-            t.layers.setdefault(layer, Counter())
+    for layer in present_voiced_layers(doc):
         for span in doc.layers[layer]:
             tally(span_voice(doc, layer, span)).count(layer, span.label)
             segment = enclosing_structure(doc, span.start, span.end)
@@ -145,11 +146,12 @@ class SummaryStage(Stage[dict[str, Any]]):
 
     def predict(self, doc: Document) -> dict[str, Any]:
         voices, sections = voice_tallies(doc)
+        layers = present_voiced_layers(doc)
         return {
             "layers": layer_counts(doc),
             "structure": structure_counts(doc),
-            "voices": {voice: t.to_dict() for voice, t in voices.items()},
-            "sections": {name: t.to_dict() for name, t in sections.items()},
+            "voices": {voice: t.to_dict(layers) for voice, t in voices.items()},
+            "sections": {name: t.to_dict(layers) for name, t in sections.items()},
         }
 
     def set_annotations(self, doc: Document, result: dict[str, Any]) -> None:
