@@ -61,6 +61,7 @@ class _Aliases:
     groups: list[dict[str, Any]]
     pattern: re.Pattern[str]
     org_heads: frozenset[str]
+    person_titles: frozenset[str]
 
 
 @cache
@@ -74,7 +75,8 @@ def _aliases() -> _Aliases:
             names.add(name)
     alternation = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
     pattern = re.compile(rf"(?<![\w.-])(?:{alternation})(?![\w-]|\.\w)")
-    return _Aliases(group_of, data["groups"], pattern, frozenset(data["org_head_words"]))
+    return _Aliases(group_of, data["groups"], pattern, frozenset(data["org_head_words"]),
+                    frozenset(data["person_titles"]))
 
 
 # -- mentions -------------------------------------------------------------------------------------------
@@ -108,6 +110,18 @@ def _trim_ent(seg: ParsedSegment, ent: Any) -> tuple[int, int] | None:
     return seg.start + tokens[0].idx, seg.start + tokens[-1].idx + len(tokens[-1].text)
 
 
+def _titled_person(seg: ParsedSegment, ent: Any) -> str | None:
+    """PERSON for a 2-3 word capitalised name right after a title or role ("spokeswoman Ines Varga"),
+    which the small model sometimes tags PRODUCT or ORG; None when the rule does not apply."""
+    aliases = _aliases()
+    words = [t.text for t in ent if not t.is_punct]
+    if not 2 <= len(words) <= 3 or ent.start == 0 or not all(w[0].isupper() for w in words):
+        return None
+    if words[-1] in aliases.org_heads:
+        return None
+    return "PERSON" if seg.doc[ent.start - 1].lower_ in aliases.person_titles else None
+
+
 def _ner_mentions(doc: Document, segments: list[ParsedSegment]) -> list[_Mention]:
     out = []
     for seg in segments:
@@ -121,7 +135,8 @@ def _ner_mentions(doc: Document, segments: list[ParsedSegment]) -> list[_Mention
             text = doc.text[offsets[0] : offsets[1]]
             if text.isupper() and _shouting(doc.text, *offsets):
                 continue
-            out.append(_Mention(*offsets, _clean_text(text), ent.label_, "ner"))
+            label = _titled_person(seg, ent) or ent.label_
+            out.append(_Mention(*offsets, _clean_text(text), label, "ner"))
     return out
 
 

@@ -66,7 +66,7 @@ class SiteOutlet:
 
     def to_dict(self) -> dict[str, Any]:
         name = self.profile.name if self.profile else self.name
-        out: dict[str, Any] = {"name": name, "domain": self.domain}
+        out: dict[str, Any] = {"canonical": name, "domain": self.domain}
         out.update(_profile_fields(self.profile))
         return out
 
