@@ -367,11 +367,15 @@ _TRAIN_ONLY_MODULES = frozenset({"torch", "onnx", "sklearn", "sentence_transform
 
 
 def run_training_command(module: str, args: list[str]) -> int:
-    """Run `unspun.training.<module>.main(args)`, saying which extra is missing instead of a traceback."""
+    """Run `unspun.training.<module>.main(args)`; a missing [train] dependency (imported by the module or
+    lazily by its `main`) is reported as the extra to install, not as a traceback."""
     import importlib
+
+    from unspun.errors import UnspunError
 
     try:
         entry = importlib.import_module(f"unspun.training.{module}").main
+        return int(entry(args) or 0)
     except ModuleNotFoundError as exc:
         missing = (exc.name or "").split(".")[0]
         if missing in _TRAIN_ONLY_MODULES:
@@ -381,13 +385,11 @@ def run_training_command(module: str, args: list[str]) -> int:
             print_error(f"`unspun {module}` is not part of this version of unspun")
             return EXIT_FAILED
         raise
-    from unspun.errors import UnspunError
-
-    try:
-        return int(entry(args) or 0)
     except UnspunError as exc:
         print_error(str(exc))
         return EXIT_FAILED
+    except SystemExit as exc:  # argparse: --help, or a usage error it has already printed
+        return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_USAGE)
 
 
 @app.command(context_settings=_PASS_THROUGH, add_help_option=False)
