@@ -62,6 +62,7 @@ class _Aliases:
     pattern: re.Pattern[str]
     org_heads: frozenset[str]
     person_titles: frozenset[str]
+    honorifics: frozenset[str]
 
 
 @cache
@@ -76,7 +77,7 @@ def _aliases() -> _Aliases:
     alternation = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
     pattern = re.compile(rf"(?<![\w.-])(?:{alternation})(?![\w-]|\.\w)")
     return _Aliases(group_of, data["groups"], pattern, frozenset(data["org_head_words"]),
-                    frozenset(data["person_titles"]))
+                    frozenset(data["person_titles"]), frozenset(data["honorifics"]))
 
 
 # -- mentions -------------------------------------------------------------------------------------------
@@ -99,9 +100,11 @@ def _clean_text(text: str) -> str:
 
 
 def _trim_ent(seg: ParsedSegment, ent: Any) -> tuple[int, int] | None:
-    """An entity's document offsets less a leading article, a trailing possessive and punctuation."""
+    """An entity's document offsets less a leading article or honorific ("Ms"), a trailing possessive and
+    punctuation: "Ms Varga" is a mention of "Varga", which joins "Ines Varga"."""
+    honorifics = _aliases().honorifics
     tokens = list(ent)
-    while tokens and (tokens[0].lower_ == "the" or tokens[0].is_punct):
+    while tokens and (tokens[0].lower_ == "the" or tokens[0].is_punct or tokens[0].lower_ in honorifics):
         tokens.pop(0)
     while tokens and (tokens[-1].lower_ in ("'s", "’s", "'") or tokens[-1].is_punct or tokens[-1].is_space):
         tokens.pop()
@@ -307,7 +310,9 @@ def _short_forms(doc: Document, segments: list[ParsedSegment], mentions: list[_M
         for token in seg.doc:
             if token.tag_ not in ("NNP", "NNPS"):
                 continue
-            owner = _short_form_owner(token.text, surnames) or _short_form_owner(token.text, firsts)
+            owner = _short_form_owner(token.text, surnames)
+            if owner is None:
+                owner = _short_form_owner(token.text, firsts)
             if owner is None:
                 continue
             start = seg.start + token.idx
