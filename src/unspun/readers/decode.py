@@ -48,6 +48,8 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 MAX_CONTROL_CHAR_RATIO = 0.01
 # charset-normalizer's "chaos" (0 = clean text, 1 = noise): above this its guess is not text we can trust.
 MAX_CHAOS = 0.25
+# charset-normalizer guesses whose chaos and coherence differ by less than this are a tie.
+TIE_MARGIN = 0.01
 # The part of a page searched for a <meta charset>: HTML requires it within the first 1024 bytes; we are
 # lenient because pages put scripts and comments first.
 _META_SCAN_BYTES = 8192
@@ -174,7 +176,13 @@ def _decode(data: bytes, *, name: str, content_type: str | None) -> tuple[str, s
             continue
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is not None:
+        # Ties between single-byte encodings are common (cp1250 vs cp1252 on French text); windows-1252 is
+        # what the web means by an undeclared legacy page (WHATWG), so it wins a tie.
+        tied = [m for m in matches if m.chaos <= best.chaos + TIE_MARGIN and m.coherence >= best.coherence - TIE_MARGIN]
+        best = next((m for m in tied if m.encoding == "cp1252"), best)
     if best is not None and best.chaos <= MAX_CHAOS and best.encoding:
         return str(best), best.encoding
     raise EncodingError(

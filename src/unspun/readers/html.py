@@ -21,6 +21,11 @@ from unspun.errors import MalformedInputError, NoContentError
 from unspun.readers.text import comment_conventions
 
 BLOCK_SEPARATOR = "\n\n"
+# trafilatura's main-content search grows faster than linearly with the text (about 7 s for 6 MB of
+# paragraphs, over a minute for 20 MB); above this much visible text we take the paragraphs from the markup
+# ourselves, leaving out navigation, headers, footers and asides, and say so in a warning.
+LARGE_TEXT_CHARS = 3_000_000
+_NOT_CONTENT_TAGS = {"nav", "header", "footer", "aside", "menu"}
 # Elements that end a line when their text is flattened.
 _BLOCK_TAGS = {"p", "div", "li", "br", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
                "article", "ul", "ol", "pre", "table", "dd", "dt", "lb", "head", "item", "row"}
@@ -327,6 +332,30 @@ def _main_blocks(body: Any, cites: list[tuple[str, str]], comment_texts: set[str
     return out
 
 
+def _markup_blocks(root: Any, cites: list[tuple[str, str]], comment_texts: set[str]) -> list[tuple[str, str, dict]]:
+    """(text, kind, attrs) of the paragraph-level elements of the body: the large-page path."""
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    heading = _conv()["_heading"]
+    passage, quote_el = -1, None
+    for el in root.iter("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre"):
+        ancestors = list(el.iterancestors())
+        if any(_tag(a) in _NOT_CONTENT_TAGS | _SKIP_TAGS | {"p", "li"} for a in ancestors):
+            continue
+        text = flatten(el).replace("\n", " ")
+        if not text or heading.fullmatch(text) or _norm(text) in comment_texts:
+            continue
+        quote = next((a for a in ancestors if _tag(a) == "blockquote"), None)
+        attrs: dict[str, Any] = {}
+        if quote is not None:
+            if quote is not quote_el:
+                passage, quote_el = passage + 1, quote
+            attrs = {"cite": (quote.get("cite") or "").strip() or None, "passage": passage}
+        elif _tag(el) in _HEADING_TAGS:
+            attrs = {"heading": _tag(el)}
+        out.append((text, "blockquote" if quote is not None else "paragraph", attrs))
+    return out
+
+
 def _meta(root: Any, *names: str) -> str | None:
     for name in names:
         for el in root.iter("meta"):
@@ -340,7 +369,8 @@ def _parse(html: str, name: str) -> Any:
     from lxml import etree
 
     try:
-        root = lxml.html.document_fromstring(html)
+        # huge_tree: libxml2 otherwise silently cuts off text nodes over 10 MB (inline images, JSON blobs).
+        root = lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
     except (etree.ParserError, ValueError) as exc:
         raise MalformedInputError(f"{name}: the HTML cannot be parsed ({exc})") from exc
     return root
@@ -361,10 +391,16 @@ def extract_html(source: Any) -> Document:
     page_title = _meta(root, "og:title", "twitter:title") or " ".join((root.findtext(".//title") or "").split()) or None
     for el in top_items:  # trafilatura must not see the comments as article text
         el.drop_tree()
-    result = trafilatura.bare_extraction(root, url=url, with_metadata=True, include_comments=False,
-                                        include_tables=True, include_formatting=False, include_links=False)
     comment_texts = {_norm(c.text) for c in thread}
-    blocks = _main_blocks(result.body, cites, comment_texts) if result is not None and result.body is not None else []
+    body = root.find("body")
+    large = body is not None and len(body.text_content()) > LARGE_TEXT_CHARS
+    result = None
+    if large:
+        blocks = _markup_blocks(root, cites, comment_texts)
+    else:
+        result = trafilatura.bare_extraction(root, url=url, with_metadata=True, include_comments=False,
+                                            include_tables=True, include_formatting=False, include_links=False)
+        blocks = _main_blocks(result.body, cites, comment_texts) if result is not None and result.body is not None else []
     meta_title = (result.title if result is not None else None) or page_title
     builder = _Builder([], [])
     if blocks and blocks[0][1] == "paragraph" and blocks[0][2].get("heading") and (
@@ -387,6 +423,9 @@ def extract_html(source: Any) -> Document:
                                         "time": c.time})
     doc = Document(text="".join(builder.parts), id=getattr(source, "id", ""), url=url or og_url, title=title_text)
     doc.blocks = builder.blocks
+    if large:
+        doc.warn(f"the page holds over {LARGE_TEXT_CHARS:,} characters of text: its paragraphs were taken from the "
+                 f"markup without article detection, so some navigation or boilerplate may remain")
     page_url = doc.url or (result.url if result is not None else None)
     doc.site = og_site or (result.sitename if result is not None else None) or _domain(page_url)
     doc.published = published or (result.date if result is not None else None)
