@@ -1,0 +1,86 @@
+"""End to end: the `unspun` command over the example page with the default pipeline (every stage installed
+here), checked against the careful human analysis in examples/README.md where the layer ran."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES
+from render.htmlcheck import ALLOWED_TAGS, parse
+
+from unspun.document import validate
+
+pytestmark = pytest.mark.model
+
+
+def unspun(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "unspun", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def analysis() -> dict:
+    out = unspun("analyze", str(EXAMPLES / "port-deal.html"), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    validate(data)
+    return data
+
+
+def test_structure_and_voices(analysis: dict) -> None:
+    structure = analysis["layers"]["structure"]
+    labels = [s["label"] for s in structure]
+    assert labels == ["title"] + ["editorial"] * 2 + ["quoted"] * 4 + ["editorial"] * 2 + ["comment"] * 4
+    assert {s["attrs"]["outlet"] for s in structure if s["label"] == "quoted"} == {"Coastal Ledger"}
+    comments = [s["attrs"] for s in structure if s["label"] == "comment"]
+    assert [(c["author"], c["depth"], c["parent"]) for c in comments] == [
+        ("Fred M.", 0, None), ("Kay", 1, 0), ("anon1776", 0, None), ("J. Ortega", 0, None)]
+    assert analysis["document"]["site"] == "The Dockside Patriot"
+    voices = analysis["summary"]["voices"]
+    assert {"author", "quoted:Coastal Ledger", "commenter:0", "commenter:3"} <= voices.keys()
+    assert voices["commenter:2"]["name"] == "anon1776"
+
+
+def test_entities_and_outlets_where_they_ran(analysis: dict) -> None:
+    layers = analysis["layers"]
+    if "entities" in layers:
+        people = {s["attrs"]["canonical"] for s in layers["entities"] if s["label"] == "PERSON"}
+        assert {"Dana Whitfield", "Paul Oduya", "Rita Alvarez"} <= people
+    if "outlets" in layers:
+        assert "Coastal Ledger" in {s["attrs"]["canonical"] for s in layers["outlets"]}
+
+
+def test_hate_where_it_ran(analysis: dict) -> None:
+    if "hate" not in analysis["layers"]:
+        pytest.skip("no hate model installed here")
+    comment = next(s for s in analysis["layers"]["structure"] if s["attrs"].get("author") == "anon1776")
+    over = [s for s in analysis["layers"]["hate"] if s["start"] < comment["end"] and comment["start"] < s["end"]]
+    assert over and any(s["label"] != "normal" for s in over)
+    assert analysis["summary"]["sections"]["comments"]["hate_rate"] is not None
+
+
+def test_every_format_end_to_end(tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    out = unspun("analyze", str(EXAMPLES / "port-deal.txt"), "--format", "html", "--out", str(report))
+    assert out.returncode == 0, out.stderr
+    parsed = parse(report.read_text("utf-8"))
+    assert all(tag in ALLOWED_TAGS for tag, _ in parsed.tags)
+    validate(parsed.embedded())
+    for fmt in ("text", "md"):
+        out = unspun("analyze", str(EXAMPLES / "port-deal.txt"), "--format", fmt)
+        assert out.returncode == 0 and "Coastal Ledger" in out.stdout, out.stderr
+
+
+def test_several_inputs_end_to_end(tmp_path: Path) -> None:
+    (tmp_path / "bad.txt").write_bytes(b"\x00\x01")
+    out = unspun("analyze", str(EXAMPLES / "port-deal.txt"), str(EXAMPLES / "port-deal.html"),
+                 str(tmp_path / "bad.txt"), "--format", "json")
+    assert out.returncode == 3
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["schema"] for r in records] == ["unspun/1", "unspun/1", "unspun/1-error"]
+    for record in records[:2]:
+        validate(record)
