@@ -25,6 +25,8 @@ BLOCK_SEPARATOR = "\n\n"
 # paragraphs, over a minute for 20 MB); above this much visible text we take the paragraphs from the markup
 # ourselves, leaving out navigation, headers, footers and asides, and say so in a warning.
 LARGE_TEXT_CHARS = 3_000_000
+# A page whose every block is shorter than this and ends without a full stop has no article.
+MIN_PROSE_WORDS = 4
 _NOT_CONTENT_TAGS = {"nav", "header", "footer", "aside", "menu"}
 # Elements that end a line when their text is flattened.
 _BLOCK_TAGS = {"p", "div", "li", "br", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
@@ -356,6 +358,12 @@ def _markup_blocks(root: Any, cites: list[tuple[str, str]], comment_texts: set[s
     return out
 
 
+def _prose(text: str) -> bool:
+    """Whether a block reads as writing (a few words or a sentence), not as a menu label or a button."""
+    return any(len(line.split()) >= MIN_PROSE_WORDS or line.rstrip().endswith((".", "!", "?", '"', "”"))
+               for line in text.split("\n"))
+
+
 def _meta(root: Any, *names: str) -> str | None:
     for name in names:
         for el in root.iter("meta"):
@@ -408,6 +416,8 @@ def extract_html(source: Any) -> Document:
         title_text = blocks.pop(0)[0]
     else:
         title_text = meta_title
+    if not any(_prose(text) for text, _, _ in blocks):
+        blocks = []  # menu labels and button text ("Home", "Sign in") that trafilatura fell back to
     if not blocks and not thread:
         raise NoContentError(
             f"{name}: no article text or comments found in the HTML ({len(source.content):,} characters of markup"

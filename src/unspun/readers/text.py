@@ -91,7 +91,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     verbs = "|".join(conv["author_verbs"])
     times = "|".join(f"(?:{t})" for t in conv["times"])
     return {
-        "marker": re.compile(rf"^(?P<reply>[{replies}])?\s*(?P<marker>[{bullets}](?=\s)|\d{{1,4}}[.)](?=\s)|#\d{{1,6}}\b)?\s*"),
+        "marker": re.compile(rf"^(?P<reply>[{replies}])?\s*(?P<marker>[{bullets}](?=\s)|\d{{1,4}}[.)](?=\s)|#\d{{1,6}}\b)?"
+                             rf"\s*(?P<reply2>[{replies}])?\s*"),
         "reply": re.compile(rf"^[{replies}]\s*"),
         "author_verb": re.compile(
             rf"^(?P<author>[^\s:][^:]{{0,{AUTHOR_MAX_CHARS}}}?)\s+(?:{verbs})\s*:\s*(?P<after>.*)$", re.IGNORECASE),
@@ -152,7 +153,7 @@ def parse_header(line: Line, *, in_thread: bool) -> Header | None:
     body = line.text.strip()
     m = pats["marker"].match(body)
     marker = m.group("marker") if m else None
-    reply = bool(m and m.group("reply"))
+    reply = bool(m and (m.group("reply") or m.group("reply2")))
     rest_offset = line.content_start + (m.end() if m else 0)
     rest = body[m.end():] if m else body
     author = time = None
