@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import jsonschema
 import pytest
-from conftest import ALL_PAGES, EXAMPLES, FAST_STAGES
+from testpaths import ALL_PAGES, EXAMPLES, FAST_STAGES
 from typer.testing import CliRunner
 
 from unspun import cli
@@ -27,7 +27,8 @@ ERROR_RECORD_SCHEMA = {
     "required": ["schema", "id", "reason", "message"],
     "additionalProperties": False,
     "properties": {"schema": {"const": "unspun/1-error"}, "id": {"type": "string"},
-                   "reason": {"type": "string", "minLength": 1}, "message": {"type": "string", "minLength": 1}},
+                   "reason": {"type": "string", "minLength": 1},
+                   "message": {"type": "string", "minLength": 1}},
 }
 
 
@@ -55,7 +56,8 @@ def test_json_output_follows_the_schema(page: Path) -> None:
     data = json.loads(result.stdout)
     validate(data)
     assert Document.from_dict(data).to_dict() == data
-    assert data["layers"]["structure"] and data["summary"]["structure"]["segments"] == len(data["layers"]["structure"])
+    structure = data["layers"]["structure"]
+    assert structure and data["summary"]["structure"]["segments"] == len(structure)
 
 
 @pytest.mark.model
@@ -153,7 +155,8 @@ def test_non_english_text_reports_its_language_and_skips_english_only_stages(tmp
     page.write_text("Le conseil municipal a voté lundi la fermeture de deux bibliothèques de quartier.\n\n"
                     "Les parents d'élèves se disent très en colère et prévoient une manifestation samedi.\n",
                     "utf-8")
-    result = invoke("analyze", str(page), "--format", "json", "--stages", "structure,test_english_only,summary")
+    stages = "structure,test_english_only,summary"
+    result = invoke("analyze", str(page), "--format", "json", "--stages", stages)
     assert result.exit_code == EXIT_OK, result.output
     data = json.loads(result.stdout)
     validate(data)
@@ -203,8 +206,8 @@ def test_all_inputs_failing_gives_exit_1(tmp_path: Path) -> None:
 
 def test_one_jsonl_file_is_a_collection(tmp_path: Path) -> None:
     path = tmp_path / "one.jsonl"
-    path.write_text(json.dumps({"id": "a", "text": "One short article about the port.\n\nIt has two paragraphs."})
-                    + "\n", "utf-8")
+    record = {"id": "a", "text": "One short article about the port.\n\nIt has two paragraphs."}
+    path.write_text(json.dumps(record) + "\n", "utf-8")
     result = invoke("analyze", str(path), "-f", "json", *FAST)
     assert result.exit_code == EXIT_OK, result.output
     assert len(result.stdout.strip().splitlines()) == 1  # JSON Lines, even for one record
@@ -336,8 +339,9 @@ def test_training_commands_say_which_extra_is_missing(lazy: bool, monkeypatch: p
         del fake.main  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "unspun.training.fake_trainer", fake)
     assert cli.run_training_command("fake_trainer", []) == EXIT_FAILED
-    assert capsys.readouterr().err.strip() == ("error: `unspun fake_trainer` needs torch: install the [train] "
-                                               "extra: pip install -e '.[train]'")
+    expected = ("error: `unspun fake_trainer` needs torch: install the [train] extra: "
+                "pip install -e '.[train]'")
+    assert capsys.readouterr().err.strip() == expected
 
 
 @pytest.mark.parametrize(("argv", "code"), [(["--help"], EXIT_OK), (["--epochs", "x"], EXIT_USAGE)])

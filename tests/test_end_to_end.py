@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
 from render.htmlcheck import ALLOWED_TAGS, parse
+from testpaths import EXAMPLES
 
 from unspun.document import validate
 
@@ -58,7 +58,8 @@ def test_hate_where_it_ran(analysis: dict) -> None:
     if "hate" not in analysis["layers"]:
         pytest.skip("no hate model installed here")
     comment = next(s for s in analysis["layers"]["structure"] if s["attrs"].get("author") == "anon1776")
-    over = [s for s in analysis["layers"]["hate"] if s["start"] < comment["end"] and comment["start"] < s["end"]]
+    hate = analysis["layers"]["hate"]
+    over = [s for s in hate if s["start"] < comment["end"] and comment["start"] < s["end"]]
     assert over and any(s["label"] != "normal" for s in over)
     assert analysis["summary"]["sections"]["comments"]["hate_rate"] is not None
 

@@ -12,7 +12,8 @@ from unspun.options import Options
 
 def test_config_file_under_an_unspun_table(tmp_path: Path) -> None:
     path = tmp_path / "unspun.toml"
-    path.write_text('[unspun]\nstages = "structure, summary"\nlanguage = "en"\nmax-input-bytes = 1000\n', "utf-8")
+    path.write_text('[unspun]\nstages = "structure, summary"\nlanguage = "en"\nmax-input-bytes = 1000\n',
+                    "utf-8")
     options = Options.from_file(path)
     assert options.stages == ("structure", "summary")
     assert options.language == "en" and options.max_input_bytes == 1000
@@ -29,7 +30,8 @@ def test_config_file_at_top_level_and_a_base(tmp_path: Path) -> None:
 def test_unknown_key_lists_the_known_ones(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text("hate_treshold = 0.4\n", "utf-8")
-    with pytest.raises(OptionsError, match=r"unknown option 'hate_treshold'; known options: .*hate_threshold"):
+    message = r"unknown option 'hate_treshold'; known options: .*hate_threshold"
+    with pytest.raises(OptionsError, match=message):
         Options.from_file(path)
 
 

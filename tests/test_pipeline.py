@@ -1,9 +1,9 @@
-"""Building pipelines: the order is checked when the pipeline is built, with a message that says what to do."""
+"""Building pipelines: the order is checked when a pipeline is built, with a message saying what to do."""
 
 from __future__ import annotations
 
 import pytest
-from conftest import EXAMPLES
+from testpaths import EXAMPLES
 
 from unspun.errors import PipelineError
 from unspun.pipeline import DEFAULT_ORDER, Pipeline, check_order, default_stage_names, stage_class

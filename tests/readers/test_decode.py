@@ -28,8 +28,9 @@ def test_png_refused_by_name() -> None:
         decode_bytes(PNG, name="pic", options=OPTS)
 
 
-@pytest.mark.parametrize("data,kind", [(b"%PDF-1.7\n...", "PDF"), (b"PK\x03\x04rest", "ZIP"),
-                                       (b"\x1f\x8b\x08\x00", "gzip")])
+@pytest.mark.parametrize(
+    "data,kind", [(b"%PDF-1.7\n...", "PDF"), (b"PK\x03\x04rest", "ZIP"), (b"\x1f\x8b\x08\x00", "gzip")]
+)
 def test_other_binary_formats_named(data: bytes, kind: str) -> None:
     with pytest.raises(BinaryInputError, match=kind):
         decode_bytes(data, name="f", options=OPTS)
@@ -53,9 +54,11 @@ def test_utf8_and_bom() -> None:
 
 
 def test_cp1252_page_decodes_by_meta_charset() -> None:
-    html = ('<html><head><meta charset="windows-1252"><title>Caf\u00e9 owners \u201cfurious\u201d</title></head>'
-            '<body><article><h1>Caf\u00e9 owners \u201cfurious\u201d</h1><p>The caf\u00e9\u2019s owner said the '
-            'fee \u2013 \u20ac300 a month \u2013 would close it. ' * 8 + '</p></article></body></html>')
+    html = (
+        '<html><head><meta charset="windows-1252"><title>Caf\u00e9 owners \u201cfurious\u201d</title></head>'
+        "<body><article><h1>Caf\u00e9 owners \u201cfurious\u201d</h1><p>The caf\u00e9\u2019s owner said the "
+        "fee \u2013 \u20ac300 a month \u2013 would close it. " * 8 + "</p></article></body></html>"
+    )
     data = html.encode("cp1252")
     source = source_from_bytes(data, name="page.html")
     assert source.metadata["encoding"] == "cp1252"
@@ -65,23 +68,36 @@ def test_cp1252_page_decodes_by_meta_charset() -> None:
 
 
 def test_latin1_text_without_declaration_decodes() -> None:
-    text = ("Le maire a déclaré mardi que la ville rénoverait l'école élémentaire avant la rentrée. "
-            "Les parents d'élèves réclament des garanties écrites. ") * 5
+    text = (
+        "Le maire a déclaré mardi que la ville rénoverait l'école élémentaire avant la rentrée. "
+        "Les parents d'élèves réclament des garanties écrites. "
+    ) * 5
     decoded, encoding = decode_bytes(text.encode("latin-1"), name="f", options=OPTS)
     assert decoded == text
-    assert encoding.replace("_", "-") in ("cp1252", "latin-1", "iso8859-1", "iso-8859-1", "iso8859-15",
-                                          "cp1250", "windows-1252")
+    assert encoding.replace("_", "-") in (
+        "cp1252",
+        "latin-1",
+        "iso8859-1",
+        "iso-8859-1",
+        "iso8859-15",
+        "cp1250",
+        "windows-1252",
+    )
 
 
 def test_content_type_charset_is_used() -> None:
     data = "Zürich — Straße".encode("latin-1", "replace")
-    text, enc = decode_bytes(data + b" news " * 5, name="f", options=OPTS, content_type="text/plain; charset=ISO-8859-1")
+    text, enc = decode_bytes(
+        data + b" news " * 5, name="f", options=OPTS, content_type="text/plain; charset=ISO-8859-1"
+    )
     assert enc == "cp1252" and text.startswith("Zürich")
 
 
 def test_random_bytes_refused_with_reason() -> None:
     rng = random.Random(7)
-    noise = bytes(rng.randrange(0x80, 0x100) for _ in range(4000))  # no NULs, no ASCII: only encoding can fail
+    noise = bytes(
+        rng.randrange(0x80, 0x100) for _ in range(4000)
+    )  # no NULs, no ASCII: only encoding can fail
     with pytest.raises((EncodingError, BinaryInputError)) as info:
         decode_bytes(noise, name="noise.bin", options=OPTS)
     assert "noise.bin" in str(info.value)
@@ -98,12 +114,15 @@ def test_too_large_refused_with_limit_in_message() -> None:
         source_from_string("word " * 500, options=small)
 
 
-@pytest.mark.parametrize("text,fmt", [
-    ("<!DOCTYPE html><html><body><p>x</p></body></html>", "html"),
-    ("  <html lang='en'><p>x</p>", "html"),
-    ("<div class='a'><p>One</p><p>Two</p><p>Three</p></div>", "html"),
-    ("A post that mentions the <p> tag once is still text.", "text"),
-    ("Plain text\n\nwith paragraphs.", "text"),
-])
+@pytest.mark.parametrize(
+    "text,fmt",
+    [
+        ("<!DOCTYPE html><html><body><p>x</p></body></html>", "html"),
+        ("  <html lang='en'><p>x</p>", "html"),
+        ("<div class='a'><p>One</p><p>Two</p><p>Three</p></div>", "html"),
+        ("A post that mentions the <p> tag once is still text.", "text"),
+        ("Plain text\n\nwith paragraphs.", "text"),
+    ],
+)
 def test_sniff_format(text: str, fmt: str) -> None:
     assert sniff_format(text) == fmt

@@ -23,7 +23,10 @@ def _kinds(doc) -> list[str]:
 
 def test_port_deal_html(examples: Path) -> None:
     doc = _doc((examples / "port-deal.html").read_text("utf-8"))
-    assert _kinds(doc) == ["title"] + ["paragraph"] * 2 + ["blockquote"] * 4 + ["paragraph"] * 2 + ["comment"] * 4
+    assert (
+        _kinds(doc)
+        == ["title"] + ["paragraph"] * 2 + ["blockquote"] * 4 + ["paragraph"] * 2 + ["comment"] * 4
+    )
     assert doc.title == "SHOCKER: Port Authority Quietly Let Cargo Giant Walk Away With Millions"
     assert doc.site == "The Dockside Patriot"
     assert doc.published == "2024-03-21T09:14:00Z"
@@ -44,7 +47,12 @@ def test_port_deal_html(examples: Path) -> None:
 def test_article_comment_thread(pages: Path) -> None:
     doc = _doc((pages / "article-comments.html").read_text("utf-8"))
     comments = [b for b in doc.blocks if b.kind == "comment"]
-    assert [b.attrs["author"] for b in comments] == ["Marta L.", "Ferry Operator (official)", "Marta L.", "Ben"]
+    assert [b.attrs["author"] for b in comments] == [
+        "Marta L.",
+        "Ferry Operator (official)",
+        "Marta L.",
+        "Ben",
+    ]
     assert [b.attrs["depth"] for b in comments] == [0, 1, 2, 0]
     assert [b.attrs["parent"] for b in comments] == [None, 0, 1, None]
     assert comments[0].attrs["time"] == "2024-05-02T08:15:00+02:00"
@@ -58,7 +66,12 @@ def test_disqus_like_thread(pages: Path) -> None:
     comments = [b for b in doc.blocks if b.kind == "comment"]
     assert [doc.text[b.start : b.end] for b in comments][3] == "Good. The city needs the jobs."
     assert [b.attrs["author"] for b in comments] == ["rivercity_mom", "Dev Patel", "OldTimer58", "guest"]
-    assert [b.attrs["time"] for b in comments] == ["3 hours ago", "2 hours ago", "1 hour ago", "45 minutes ago"]
+    assert [b.attrs["time"] for b in comments] == [
+        "3 hours ago",
+        "2 hours ago",
+        "1 hour ago",
+        "45 minutes ago",
+    ]
     assert [b.attrs["depth"] for b in comments] == [0, 1, 0, 0]
     for chrome in ("points", "Reply", "#1", "Sort by"):
         assert chrome not in doc.text
@@ -67,8 +80,10 @@ def test_disqus_like_thread(pages: Path) -> None:
 def test_comments_only_page(pages: Path) -> None:
     doc = _doc((pages / "comments-only.html").read_text("utf-8"))
     assert _kinds(doc) == ["title", "comment", "comment", "comment"]
-    assert doc.text.endswith("I called on Monday and they told me a new truck arrives in June.\n"
-                             "Apparently it is stuck at the port.")
+    assert doc.text.endswith(
+        "I called on Monday and they told me a new truck arrives in June.\n"
+        "Apparently it is stuck at the port."
+    )
 
 
 def test_flat_thread_with_depth_classes() -> None:
@@ -82,7 +97,10 @@ def test_flat_thread_with_depth_classes() -> None:
     </ol></body></html>"""
     comments = [b for b in _doc(html).blocks if b.kind == "comment"]
     assert [(b.attrs["author"], b.attrs["depth"], b.attrs["parent"]) for b in comments] == [
-        ("A", 0, None), ("B", 1, 0), ("C", 0, None)]
+        ("A", 0, None),
+        ("B", 1, 0),
+        ("C", 0, None),
+    ]
 
 
 def test_generic_comment_container_fallback() -> None:
@@ -93,29 +111,38 @@ def test_generic_comment_container_fallback() -> None:
     <div class="entry"><b class="user">Lin</b><p>Write to the transport minister.</p></div></div></body></html>"""
     doc = _doc(html)
     comments = [b for b in doc.blocks if b.kind == "comment"]
-    assert [doc.text[b.start : b.end] for b in comments] == ["Nine percent is outrageous.",
-                                                             "Write to the transport minister."]
+    assert [doc.text[b.start : b.end] for b in comments] == [
+        "Nine percent is outrageous.",
+        "Write to the transport minister.",
+    ]
     assert [b.attrs["author"] for b in comments] == ["Sam", "Lin"]
 
 
 def test_html_without_article_is_refused() -> None:
-    html = "<html><head><title>Login</title></head><body><nav><a href='/'>Home</a></nav><form>" \
-           "<input name='u'><button>Sign in</button></form></body></html>"
+    html = (
+        "<html><head><title>Login</title></head><body><nav><a href='/'>Home</a></nav><form>"
+        "<input name='u'><button>Sign in</button></form></body></html>"
+    )
     with pytest.raises(NoContentError, match="no article text"):
         _doc(html)
 
 
 def test_twenty_megabyte_page_parses_in_time(examples: Path) -> None:
     base = (examples / "port-deal.html").read_text("utf-8")
-    filler = "".join(f"<p>Archive item {i}: the harbour board met on Tuesday, minutes show.</p>\n"
-                     for i in range(300_000))
+    filler = "".join(
+        f"<p>Archive item {i}: the harbour board met on Tuesday, minutes show.</p>\n" for i in range(300_000)
+    )
     big = base.replace("</blockquote>", "</blockquote>" + filler, 1)
     assert len(big.encode()) > 20_000_000
     start = time.monotonic()
     doc = extract(source_from_string(big))
     assert time.monotonic() - start < 30
-    assert [b.attrs["author"] for b in doc.blocks if b.kind == "comment"] == ["Fred M.", "Kay", "anon1776",
-                                                                                "J. Ortega"]
+    assert [b.attrs["author"] for b in doc.blocks if b.kind == "comment"] == [
+        "Fred M.",
+        "Kay",
+        "anon1776",
+        "J. Ortega",
+    ]
     assert any("characters of text" in w for w in doc.warnings)
     with pytest.raises(InputTooLargeError, match="over the limit"):
         source_from_string(big, options=Options(max_input_bytes=10_000_000))

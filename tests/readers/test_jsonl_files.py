@@ -19,9 +19,20 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(100)
 
 def test_jsonl_good_and_malformed_lines(tmp_path: Path) -> None:
     lines = [
-        json.dumps({"id": "a", "text": "We think the council is wrong about this, frankly.", "url": "https://x.example/a",
-                    "metadata": {"lang": "en"}, "title": "T"}),
-        json.dumps({"html": "<html><body><article><p>A paragraph of news text, the mayor said.</p></article></body></html>"}),
+        json.dumps(
+            {
+                "id": "a",
+                "text": "We think the council is wrong about this, frankly.",
+                "url": "https://x.example/a",
+                "metadata": {"lang": "en"},
+                "title": "T",
+            }
+        ),
+        json.dumps(
+            {
+                "html": "<html><body><article><p>A paragraph of news text, the mayor said.</p></article></body></html>"
+            }
+        ),
         "{not json",
         json.dumps(["a", "list"]),
         json.dumps({"body": "no text field"}),
@@ -40,8 +51,15 @@ def test_jsonl_good_and_malformed_lines(tmp_path: Path) -> None:
     assert isinstance(second, Source) and second.format == "html" and second.id == f"{path}:2"
     errors = records[2:]
     assert all(isinstance(e, ReadError) for e in errors)
-    assert [e.reason for e in errors] == ["malformed", "malformed", "malformed", "malformed", "empty", "malformed",
-                                          "encoding"]
+    assert [e.reason for e in errors] == [
+        "malformed",
+        "malformed",
+        "malformed",
+        "malformed",
+        "empty",
+        "malformed",
+        "encoding",
+    ]
     assert errors[0].record_id == f"{path}:3" and "not valid JSON" in errors[0].message
     assert "no 'text' or 'html' field" in errors[2].message
     assert errors[6].record_id == f"{path}:10"
@@ -62,8 +80,13 @@ def test_iter_sources_directory_glob_and_missing(tmp_path: Path) -> None:
     records = list(iter_sources([str(tmp_path)], options=Options()))
     ids = [r.id if isinstance(r, Source) else r.record_id for r in records]
     jsonl = tmp_path / "sub" / "c.jsonl"
-    assert ids == [str(tmp_path / "a.txt"), str(tmp_path / "bad.txt"), str(tmp_path / "sub" / "b.html"),
-                   f"{jsonl}:1", f"{jsonl}:2"]
+    assert ids == [
+        str(tmp_path / "a.txt"),
+        str(tmp_path / "bad.txt"),
+        str(tmp_path / "sub" / "b.html"),
+        f"{jsonl}:1",
+        f"{jsonl}:2",
+    ]
     assert [type(r).__name__ for r in records] == ["Source", "ReadError", "Source", "Source", "ReadError"]
     assert records[1].reason == "binary" and "PNG" in records[1].message
     assert records[2].format == "html" and records[0].format == "text"
@@ -71,13 +94,17 @@ def test_iter_sources_directory_glob_and_missing(tmp_path: Path) -> None:
     assert [r.id for r in globbed] == [str(tmp_path / "sub" / "b.html")]
     missing = list(iter_sources([str(tmp_path / "nope.txt"), str(tmp_path / "*.xyz")], options=Options()))
     assert [(m.reason, "no such file" in m.message or "no files match" in m.message) for m in missing] == [
-        ("unreadable", True), ("unreadable", True)]
+        ("unreadable", True),
+        ("unreadable", True),
+    ]
 
 
 def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("Grüße from stdin, I say.".encode())))
     (record,) = iter_sources(["-"], options=Options())
-    assert isinstance(record, Source) and record.content == "Grüße from stdin, I say." and record.id == "<stdin>"
+    assert (
+        isinstance(record, Source) and record.content == "Grüße from stdin, I say." and record.id == "<stdin>"
+    )
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
     (error,) = iter_sources(["-"], options=Options())
     assert isinstance(error, ReadError) and error.reason == "empty"

@@ -46,7 +46,12 @@ def test_disqus_thread_markers_times_and_nesting(pages: Path) -> None:
         "Good. The city needs the jobs.",
     ]
     assert [b.attrs["author"] for b in comments] == ["rivercity_mom", "Dev Patel", "OldTimer58", "guest"]
-    assert [b.attrs["time"] for b in comments] == ["3 hours ago", "2 hours ago", "1 hour ago", "45 minutes ago"]
+    assert [b.attrs["time"] for b in comments] == [
+        "3 hours ago",
+        "2 hours ago",
+        "1 hour ago",
+        "45 minutes ago",
+    ]
     assert [b.attrs["depth"] for b in comments] == [0, 1, 0, 0]
     assert "Comments (4)" not in "".join(doc.text[b.start : b.end] for b in doc.blocks)
 
@@ -59,28 +64,37 @@ def test_comments_only_has_no_title_or_paragraphs(pages: Path) -> None:
 
 
 def test_reply_marker_nests_and_name_colon_author() -> None:
-    text = ("Council approves budget\n\nWe will see what happens next, I suppose.\n\n"
-            "Comments\n\n- Ana: First point here.\n- ↳ Bo: A reply to Ana.\n- Cy: Another top-level comment.\n")
+    text = (
+        "Council approves budget\n\nWe will see what happens next, I suppose.\n\n"
+        "Comments\n\n- Ana: First point here.\n- ↳ Bo: A reply to Ana.\n- Cy: Another top-level comment.\n"
+    )
     doc = _doc(text)
     comments = [b for b in doc.blocks if b.kind == "comment"]
-    assert [doc.text[b.start : b.end] for b in comments] == ["First point here.", "A reply to Ana.",
-                                                             "Another top-level comment."]
+    assert [doc.text[b.start : b.end] for b in comments] == [
+        "First point here.",
+        "A reply to Ana.",
+        "Another top-level comment.",
+    ]
     assert [b.attrs["author"] for b in comments] == ["Ana", "Bo", "Cy"]
     assert [b.attrs["depth"] for b in comments] == [0, 1, 0]
 
 
 def test_list_in_article_is_not_a_thread() -> None:
-    text = ("Three things the council got wrong\n\nI have watched this budget for months.\n\n"
-            "1. It cut the library.\n\n2. It raised the water rates.\n\n3. It kept the new signs.\n")
+    text = (
+        "Three things the council got wrong\n\nI have watched this budget for months.\n\n"
+        "1. It cut the library.\n\n2. It raised the water rates.\n\n3. It kept the new signs.\n"
+    )
     doc = _doc(text)
     assert not [b for b in doc.blocks if b.kind == "comment"]
     assert len(_texts(doc, "paragraph")) == 4
 
 
 def test_multi_paragraph_comment_and_timestamp_line() -> None:
-    text = ("A post\n\nSome words of mine.\n\n"
-            "  • Lee says:\n    March 3, 2024 at 9:15 am\n    First paragraph.\n\n    Second paragraph.\n\n"
-            "  • Max says:\n    Short.\n")
+    text = (
+        "A post\n\nSome words of mine.\n\n"
+        "  • Lee says:\n    March 3, 2024 at 9:15 am\n    First paragraph.\n\n    Second paragraph.\n\n"
+        "  • Max says:\n    Short.\n"
+    )
     doc = _doc(text)
     comments = [b for b in doc.blocks if b.kind == "comment"]
     assert doc.text[comments[0].start : comments[0].end] == "First paragraph.\n\n    Second paragraph."
@@ -96,4 +110,8 @@ def test_long_first_line_is_not_a_title(pages: Path) -> None:
 def test_crlf_text_offsets_exact() -> None:
     text = "Title here\r\n\r\nA paragraph, I think.\r\n\r\n  • Jo says:\r\n    Hello there.\r\n"
     doc = _doc(text)
-    assert [doc.text[b.start : b.end] for b in doc.blocks] == ["Title here", "A paragraph, I think.", "Hello there."]
+    assert [doc.text[b.start : b.end] for b in doc.blocks] == [
+        "Title here",
+        "A paragraph, I think.",
+        "Hello there.",
+    ]

@@ -13,15 +13,21 @@ from unspun.errors import FetchError
 from unspun.options import Options
 from unspun.readers.url import fetch_url
 
-PAGE = ("<html><head><meta charset='utf-8'><title>Harbour news</title></head><body><article>"
-        "<p>The harbour board met on Tuesday and approved the new fees, its chair said.</p></article></body></html>")
+PAGE = (
+    "<html><head><meta charset='utf-8'><title>Harbour news</title></head><body><article>"
+    "<p>The harbour board met on Tuesday and approved the new fees, its chair said.</p></article></body></html>"
+)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         routes = {
             "/page": (200, "text/html; charset=utf-8", PAGE.encode()),
-            "/plain": (200, "text/plain; charset=iso-8859-1", "Caf\xe9 owners said they would close.".encode("latin-1")),
+            "/plain": (
+                200,
+                "text/plain; charset=iso-8859-1",
+                "Caf\xe9 owners said they would close.".encode("latin-1"),
+            ),
             "/image": (200, "image/png", b"\x89PNG\r\n\x1a\n"),
             "/big": (200, "text/html", b"<p>" + b"x" * 200_000 + b"</p>"),
             "/missing": (404, "text/html", b"not here"),
@@ -71,14 +77,17 @@ def test_private_address_refused_without_option(server: str) -> None:
         fetch_url(f"{server}/page", options=Options())
 
 
-@pytest.mark.parametrize("url,match", [
-    ("ftp://example.com/x", "only http and https"),
-    ("file:///etc/passwd", "only http and https"),
-    ("http://169.254.169.254/latest/meta-data", "link-local"),
-    ("http://10.1.2.3/", "private"),
-    ("http://[::1]/", "loopback"),
-    ("http:///nohost", "no host"),
-])
+@pytest.mark.parametrize(
+    "url,match",
+    [
+        ("ftp://example.com/x", "only http and https"),
+        ("file:///etc/passwd", "only http and https"),
+        ("http://169.254.169.254/latest/meta-data", "link-local"),
+        ("http://10.1.2.3/", "private"),
+        ("http://[::1]/", "loopback"),
+        ("http:///nohost", "no host"),
+    ],
+)
 def test_refused_urls(url: str, match: str) -> None:
     with pytest.raises(FetchError, match=match):
         fetch_url(url, options=Options())
@@ -104,6 +113,8 @@ def test_timeout(tmp_path: Path) -> None:
     listener.listen(1)  # accepts the connection, never answers
     try:
         with pytest.raises(FetchError, match="no answer within|timed out|connection failed"):
-            fetch_url(f"http://127.0.0.1:{listener.getsockname()[1]}/", options=PRIVATE.replace(fetch_timeout_s=0.5))
+            fetch_url(
+                f"http://127.0.0.1:{listener.getsockname()[1]}/", options=PRIVATE.replace(fetch_timeout_s=0.5)
+            )
     finally:
         listener.close()

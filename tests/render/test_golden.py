@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, GOLDEN, update_golden
+from testpaths import EXAMPLES, GOLDEN, update_golden
 
 from unspun import __version__
 from unspun.readers import source_from_bytes
@@ -61,5 +61,5 @@ def test_html_report_of_the_hand_built_analysis(port_deal_analysis) -> None:
 
 
 def test_masking_leaves_everything_else() -> None:
-    assert masked('{"version": "%s", "x": "%s"}' % (__version__, __version__)) == (
-        '{"version": "<version>", "x": "%s"}' % __version__)
+    v = __version__
+    assert masked(f'{{"version": "{v}", "x": "{v}"}}') == f'{{"version": "<version>", "x": "{v}"}}'

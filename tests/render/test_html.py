@@ -34,7 +34,7 @@ def test_text_view_reproduces_every_block_exactly(port_deal_analysis: Document) 
         assert report.block_text(i) == text[start:end]
 
 
-def test_every_character_carries_exactly_the_layers_of_the_spans_over_it(port_deal_analysis: Document) -> None:
+def test_every_character_carries_exactly_the_layers_over_it(port_deal_analysis: Document) -> None:
     data = port_deal_analysis.to_dict()
     report = parse(render_html(data))
     expected_per_char: dict[int, set[str]] = {}
@@ -104,23 +104,25 @@ HOSTILE = '</script><script>alert(1)</script>"><img src=x onerror=alert(2)>'
 
 
 def hostile_document() -> Document:
-    body = f"Breaking: {HOSTILE} said the mayor &amp; friends.\n\n{HOSTILE} in a quote.\n\nA comment {HOSTILE}"
-    doc = Document(text=body, id=f"page-{HOSTILE}", url=f"javascript:alert(3)//{HOSTILE}", title=f"T {HOSTILE}",
-                   site=HOSTILE, published=HOSTILE, language="en", metadata={"author": HOSTILE})
+    body = (f"Breaking: {HOSTILE} said the mayor &amp; friends.\n\n{HOSTILE} in a quote.\n\n"
+            f"A comment {HOSTILE}")
+    doc = Document(text=body, id=f"page-{HOSTILE}", url=f"javascript:alert(3)//{HOSTILE}",
+                   title=f"T {HOSTILE}", site=HOSTILE, published=HOSTILE, language="en",
+                   metadata={"author": HOSTILE})
     first, second, third = (m.start() for m in re.finditer(re.escape(HOSTILE), body))
     para_2 = body.index("\n\n") + 2
     para_3 = body.index("\n\n", para_2) + 2
     doc.add("structure", Span(0, para_2 - 2, "editorial", None, {}, "structure"))
     doc.add("structure", Span(para_2, para_3 - 2, "quoted", None,
                               {"outlet": HOSTILE, "url": f"https://x.example/{HOSTILE}"}, "structure"))
-    doc.add("structure", Span(para_3, len(body), "comment", None,
-                              {"index": 0, "depth": 0, "parent": None, "author": HOSTILE, "time": HOSTILE}, "c"))
+    comment = {"index": 0, "depth": 0, "parent": None, "author": HOSTILE, "time": HOSTILE}
+    doc.add("structure", Span(para_3, len(body), "comment", None, comment, "c"))
     doc.add("entities", Span(first, first + 20, "PERSON", None, {"canonical": HOSTILE, "cluster": 0}, "e"))
     doc.add("outlets", Span(second, second + 9, "outlet", None, {"canonical": HOSTILE, "domain": HOSTILE,
                                                                  "bias": HOSTILE}, "o"))
-    doc.add("hate", Span(para_3, len(body), "offensive", 0.7, {"targets": [HOSTILE], "rationale": [[third, third + 9]],
-                                                               "scores": {"hate": 0.1, "offensive": 0.7,
-                                                                          "normal": 0.2}}, "h"))
+    scores = {"hate": 0.1, "offensive": 0.7, "normal": 0.2}
+    hate = {"targets": [HOSTILE], "rationale": [[third, third + 9]], "scores": scores}
+    doc.add("hate", Span(para_3, len(body), "offensive", 0.7, hate, "h"))
     doc.add("quotes", Span(second, second + 30, "direct", 0.9, {
         "speaker": {"start": 0, "end": 8, "text": body[:8]}, "cue": None, "outlet": HOSTILE,
         "voice": ["author", f"quoted:{HOSTILE}"]}, "q"))

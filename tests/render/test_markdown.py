@@ -35,7 +35,8 @@ def test_per_voice_table_separates_the_article_from_its_comments(port_deal_analy
 
 def test_markdown_escapes_page_text() -> None:
     assert md("[x](javascript:alert(1)) *a* <b>") == "\\[x\\](javascript:alert(1)) \\*a\\* &lt;b&gt;"
-    assert md("# not a heading\n1. not a list\n- nor this") == "\\# not a heading\n1\\. not a list\n\\- nor this"
+    expected = "\\# not a heading\n1\\. not a list\n\\- nor this"
+    assert md("# not a heading\n1. not a list\n- nor this") == expected
     assert md("a | b") == "a \\| b"
 
 

@@ -10,8 +10,8 @@ def test_report_shows_structure_voices_and_layers(port_deal_analysis: Document) 
     out = render_text(port_deal_analysis.to_dict(), width=160)
     assert "quoted — Coastal Ledger" in out
     assert "↳ #1 Kay" in out  # a reply, indented
-    for title in ("Quotes (4)", "Persuasion techniques (8)", "Hate and offence (1)", "Check-worthy claims (2)",
-                  "Entities (6)", "Outlets", "Per voice"):
+    for title in ("Quotes (4)", "Persuasion techniques (8)", "Hate and offence (1)",
+                  "Check-worthy claims (2)", "Entities (6)", "Outlets", "Per voice"):
         assert title in out
     assert "illegals, vermin, thrown out with the trash" in out  # rationale words
     assert "The Dockside Patriot (this page's site)" in out

