@@ -56,6 +56,7 @@ class Tokens:
 
     ids: np.ndarray  # (n,) int64
     offsets: np.ndarray  # (n, 2) int64, end exclusive
+    word_ids: np.ndarray  # (n,) int64: the tokenizer's word of each piece (punctuation is its own word)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -67,7 +68,8 @@ def tokenize(tokenizer: Any, texts: list[str]) -> list[Tokens]:
     for enc in tokenizer.encode_batch(texts, add_special_tokens=False):
         ids = np.asarray(enc.ids, dtype=np.int64)
         offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
-        out.append(Tokens(ids, offsets))
+        words = np.asarray([-1 if w is None else w for w in enc.word_ids], dtype=np.int64)
+        out.append(Tokens(ids, offsets, words))
     return out
 
 
@@ -93,6 +95,7 @@ class Encoded:
     start: int  # character offset of the text in its document (0 for a free-standing text)
     offsets: np.ndarray  # (n, 2) document character offsets of the pieces
     states: np.ndarray  # (n, hidden) float32
+    word_ids: np.ndarray | None = None  # (n,) the tokenizer's word index of each piece
 
     def pieces_in(self, start: int, end: int) -> np.ndarray:
         """Indices of the pieces that lie inside the character range [start, end)."""
@@ -174,7 +177,7 @@ class Encoder:
         out = []
         for i, t in enumerate(toks):
             states = sums[i] / np.maximum(counts[i], 1.0)[:, None]
-            out.append(Encoded(starts[i], t.offsets + starts[i], states))
+            out.append(Encoded(starts[i], t.offsets + starts[i], states, t.word_ids))
         return out
 
 

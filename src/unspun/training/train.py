@@ -226,6 +226,7 @@ def setup_logging(out: Path) -> None:
     sh = logging.StreamHandler()
     sh.setFormatter(fmt)
     root.handlers[:] = [fh, sh]
+    root.propagate = False  # onnxruntime's quantiser configures the root logger: do not log twice
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

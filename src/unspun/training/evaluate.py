@@ -1,0 +1,245 @@
+"""`unspun evaluate <task>`: a shipped (int8 ONNX) model on a benchmark split, with the benchmark's metrics.
+
+Evaluation runs the same inference code as the pipeline stage (`unspun.encoder` + `unspun.stages.hate`),
+not torch: the figures are those of what ships.
+
+hate, on HateXplain (`--split test` for reported figures, `val` for choices): accuracy, macro-F1, AUROC,
+bias AUCs over the paper's 10 communities, rationale token-F1 / IOU-F1 on the non-normal posts; plus, on
+`bias-madlibs` (if present under --data), the false-positive rate on non-toxic template sentences per
+identity term.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from unspun.errors import UnspunError
+
+DEFAULT_DATA = Path("../shared/data")
+# Grids searched on val for the shipped decision rule.
+TOXIC_GRID = tuple(round(x, 2) for x in np.arange(0.30, 0.71, 0.02))
+RATIONALE_GRID = tuple(round(x, 2) for x in np.arange(0.20, 0.71, 0.05))
+TARGET_GRID = tuple(round(x, 2) for x in np.arange(0.20, 0.71, 0.05))
+
+
+@dataclass
+class PostPrediction:
+    probs: np.ndarray  # (3,) hate, offensive, normal
+    word_rationale: np.ndarray  # (n_words,) probability per HateXplain word
+    target_probs: np.ndarray  # (n_targets,)
+
+
+def predict_posts(texts_words: list[tuple[str, list[tuple[int, int]]]], model_dir: Path | None) -> list[PostPrediction]:
+    """Run the shipped encoder and hate heads over posts; rationale probabilities averaged per word."""
+    from unspun.encoder import get_encoder
+    from unspun.stages.hate import CLASS_HEAD, TARGET_HEAD, load_hate_model, predict_range
+
+    encoder = get_encoder(model_dir)
+    model = load_hate_model(model_dir)
+    out = []
+    texts = [t for t, _ in texts_words]
+    encoded = encoder.encode(texts)
+    for (text, spans), enc in zip(texts_words, encoded, strict=True):
+        pred = predict_range(enc, 0, len(text), model, text=text)
+        n_words = len(spans)
+        if pred is None:
+            out.append(PostPrediction(np.asarray([0.0, 0.0, 1.0]), np.zeros(n_words),
+                                      np.zeros(len(model.heads[TARGET_HEAD].labels))))
+            continue
+        probs = np.asarray([pred.scores[label] for label in model.heads[CLASS_HEAD].labels])
+        starts = np.asarray([s for s, _ in spans])
+        piece_starts = enc.offsets[pred.piece_idx, 0]
+        word = np.searchsorted(starts, piece_starts, side="right") - 1
+        sums = np.zeros(n_words)
+        counts = np.zeros(n_words)
+        np.add.at(sums, word, pred.piece_rationale)
+        np.add.at(counts, word, 1)
+        from unspun.heads import pool
+
+        vec = pool(enc, 0, len(text))
+        tprobs = model.heads[TARGET_HEAD](vec[None, :])[0]
+        out.append(PostPrediction(probs, sums / np.maximum(counts, 1), tprobs))
+    return out
+
+
+def hatexplain_predictions(data: Path, split: str, model_dir: Path | None, limit: int | None):
+    from unspun.training.data import load_hatexplain
+
+    posts = load_hatexplain(data, split)
+    if limit:
+        posts = posts[:limit]
+    preds = predict_posts([(p.text, p.word_spans) for p in posts], model_dir)
+    return posts, preds
+
+
+def hate_metrics(posts: list[Any], preds: list[PostPrediction], toxic: float, rationale: float) -> dict[str, Any]:
+    from unspun.stages.hate import decide
+    from unspun.training import metrics as M
+    from unspun.training.heads import BIAS_COMMUNITIES, HATE_LABELS
+
+    y = np.asarray([HATE_LABELS.index(p.label) for p in posts])
+    probs = np.stack([p.probs for p in preds])
+    labels = [decide(dict(zip(HATE_LABELS, pr, strict=True)), toxic) for pr in probs]
+    pred = np.asarray([HATE_LABELS.index(lb) for lb in labels])
+    normal = HATE_LABELS.index("normal")
+    bias = M.bias_aucs(y != normal, 1.0 - probs[:, normal], [set(p.targets) for p in posts], BIAS_COMMUNITIES)
+    gold_r, pred_r = [], []
+    for p, pr in zip(posts, preds, strict=True):
+        if p.label == "normal" or p.rationale is None:
+            continue
+        gold_r.append(p.rationale >= 0.5)
+        pred_r.append(pr.word_rationale >= rationale)
+    rat = M.rationale_scores(gold_r, pred_r)
+    return {
+        "accuracy": round(M.accuracy(y, pred), 4),
+        "macro_f1": round(M.macro_f1(y, pred, 3), 4),
+        "auroc": round(M.auroc_ovr(y, probs), 4),
+        "bias": {"subgroup": round(bias.subgroup, 4), "bpsn": round(bias.bpsn, 4), "bnsp": round(bias.bnsp, 4)},
+        "rationale": {"token_f1": round(rat["token_f1"], 4), "iou_f1": round(rat["iou_f1"], 4), "n": len(gold_r)},
+    }
+
+
+def target_f1(posts: list[Any], preds: list[PostPrediction], threshold: float) -> float:
+    """Micro-F1 of the target communities on non-normal posts (what the stage reports targets for)."""
+    from unspun.training.heads import HATE_TARGETS
+
+    tp = fp = fn = 0
+    for p, pr in zip(posts, preds, strict=True):
+        if p.label == "normal":
+            continue
+        gold = {t for t in p.targets if t in HATE_TARGETS}
+        got = {t for t, s in zip(HATE_TARGETS, pr.target_probs, strict=True) if s >= threshold}
+        tp += len(gold & got)
+        fp += len(got - gold)
+        fn += len(gold - got)
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def calibrate_hate(model_dir: Path, data: Path) -> dict[str, float]:
+    """The decision rule chosen on HateXplain val: toxicity threshold (macro-F1), rationale (token-F1),
+    target threshold (micro-F1 of targets on non-normal posts)."""
+    posts, preds = hatexplain_predictions(data, "val", model_dir, None)
+    toxic = max(TOXIC_GRID, key=lambda t: (hate_metrics(posts, preds, t, 0.5)["macro_f1"], -abs(t - 0.5)))
+    rationale = max(RATIONALE_GRID,
+                    key=lambda r: (hate_metrics(posts, preds, toxic, r)["rationale"]["token_f1"], -abs(r - 0.5)))
+    target = max(TARGET_GRID, key=lambda t: (target_f1(posts, preds, t), -abs(t - 0.5)))
+    val = hate_metrics(posts, preds, toxic, rationale)
+    return {"toxic": toxic, "rationale": rationale, "target": target, "chosen_on": "hatexplain val",
+            "val_macro_f1": val["macro_f1"], "val_token_f1": val["rationale"]["token_f1"],
+            "val_target_f1": round(target_f1(posts, preds, target), 4)}
+
+
+def madlibs_terms() -> list[str]:
+    text = resources.files("unspun.training").joinpath("madlibs_terms.txt").read_text("utf-8")
+    terms = [w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#")]
+    return sorted(terms, key=len, reverse=True)
+
+
+def madlibs_fpr(data: Path, model_dir: Path | None, limit: int | None, toxic: float) -> dict[str, Any]:
+    """False-positive rate (predicted hate/offensive) on NOT_BAD madlibs sentences, overall and per term."""
+    from unspun.stages.hate import decide
+    from unspun.training.data import join_words
+    from unspun.training.heads import HATE_LABELS
+
+    path = Path(data) / "bias-madlibs" / "bias_madlibs_77k.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["Label"] == "NOT_BAD"]
+    if limit:
+        step = max(1, len(rows) // limit)  # an even sample over the file's template order
+        rows = rows[::step][:limit]
+    terms = madlibs_terms()
+    patterns = [(t, re.compile(rf"\b{re.escape(t)}\b")) for t in terms]
+    posts = []
+    for r in rows:
+        words = r["Text"].split()
+        posts.append(join_words(words))
+    preds = predict_posts(posts, model_dir)
+    per: dict[str, list[int]] = {}
+    flagged = 0
+    for r, pr in zip(rows, preds, strict=True):
+        fp = int(decide(dict(zip(HATE_LABELS, pr.probs, strict=True)), toxic) != "normal")
+        flagged += fp
+        low = r["Text"].lower()
+        term = next((t for t, pat in patterns if pat.search(low)), "(none)")
+        per.setdefault(term, []).append(fp)
+    per_term = {t: round(sum(v) / len(v), 4) for t, v in sorted(per.items())}
+    return {"n": len(rows), "fpr": round(flagged / max(1, len(rows)), 4), "fpr_per_term": per_term,
+            "worst_terms": sorted(per_term, key=per_term.get, reverse=True)[:5]}
+
+
+def run(task: str, *, data: Path, split: str, model_dir: Path | None = None, limit: int | None = None) -> dict:
+    """Evaluate the shipped model (or `model_dir`) on a task's benchmark split; the --json object."""
+    if task != "hate":
+        raise UnspunError(f"no evaluation for task {task!r}; known: hate")
+    from unspun.encoder import default_model_dir
+    from unspun.stages.hate import load_hate_model
+
+    d = Path(model_dir) if model_dir else default_model_dir()
+    model = load_hate_model(d)
+    t0 = time.time()
+    posts, preds = hatexplain_predictions(Path(data), split, d, limit)
+    metrics = hate_metrics(posts, preds, model.decision.toxic, model.decision.rationale)
+    result: dict[str, Any] = {"task": "hate", "dataset": "hatexplain", "split": split, "n": len(posts),
+                              "metrics": metrics,
+                              "decision": {"toxic": model.decision.toxic, "rationale": model.decision.rationale},
+                              "target_f1": round(target_f1(posts, preds, model.decision.target), 4)}
+    root = Path(data)
+    if (root / "hatexplain").is_dir() and (root / "bias-madlibs" / "bias_madlibs_77k.csv").is_file():
+        result["madlibs"] = madlibs_fpr(root, d, limit, model.decision.toxic)
+    result["seconds"] = round(time.time() - t0, 1)
+    return result
+
+
+def format_text(res: dict[str, Any]) -> str:
+    m = res["metrics"]
+    lines = [
+        f"{res['task']} on {res['dataset']} {res['split']} (n={res['n']})",
+        f"  accuracy {m['accuracy']:.4f}   macro-F1 {m['macro_f1']:.4f}   AUROC {m['auroc']:.4f}",
+        f"  bias (GMB, p=-5): subgroup {m['bias']['subgroup']:.4f}  BPSN {m['bias']['bpsn']:.4f}  "
+        f"BNSP {m['bias']['bnsp']:.4f}",
+        f"  rationale: token-F1 {m['rationale']['token_f1']:.4f}  IOU-F1 {m['rationale']['iou_f1']:.4f}",
+        f"  targets micro-F1 (non-normal posts) {res.get('target_f1', float('nan')):.4f}",
+    ]
+    if "madlibs" in res:
+        md = res["madlibs"]
+        lines.append(f"  bias-madlibs: FPR on non-toxic sentences {md['fpr']:.4f} (n={md['n']}); worst terms: "
+                     + ", ".join(f"{t} {md['fpr_per_term'][t]:.3f}" for t in md["worst_terms"]))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="unspun evaluate", description="Evaluate a shipped model on a benchmark.")
+    p.add_argument("task", help="task to evaluate (hate)")
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                   help="datasets directory, or the task's dataset directory (default ../shared/data)")
+    p.add_argument("--split", default="test")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
+    p.add_argument("--limit", type=int, default=None, help="evaluate only the first N examples (speed)")
+    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    data = args.data
+    # accept the dataset's own directory too (../shared/data/hatexplain)
+    if (data / "dataset.jsonl").is_file():
+        data = data.parent
+    try:
+        res = run(args.task, data=data, split=args.split, model_dir=args.model, limit=args.limit)
+    except UnspunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(res) if args.json else format_text(res))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

