@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from test_html import HOSTILE, hostile_document
+from test_render_html import HOSTILE, hostile_document
 
 from unspun.document import Document
 from unspun.render import render
