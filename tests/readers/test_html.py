@@ -88,7 +88,7 @@ def test_comments_only_page(pages: Path) -> None:
 
 def test_flat_thread_with_depth_classes() -> None:
     html = """<html><body><article><h1>A headline about the budget vote</h1>
-    <p>The council voted on the budget on Tuesday and I think it got it badly wrong, as usual for this council.</p>
+<p>The council voted on the budget on Tuesday and I think it got it badly wrong, as usual for them.</p>
     <p>We should all show up at the next meeting and say so, loudly and often, until the council listens.</p>
     </article><ol class="commentlist">
     <li class="comment depth-1"><span class="fn">A</span><div class="comment-content">Top.</div></li>
@@ -105,10 +105,10 @@ def test_flat_thread_with_depth_classes() -> None:
 
 def test_generic_comment_container_fallback() -> None:
     html = """<html><body><main><h1>Ferry fares rise again this spring</h1>
-    <p>The ferry operator raised fares by nine percent, the third rise in two years, and I have had enough.</p>
-    <p>Our island depends on that boat, and the operator knows we have no other way to the mainland.</p></main>
-    <div id="reader-comments"><div class="entry"><b class="user">Sam</b><p>Nine percent is outrageous.</p></div>
-    <div class="entry"><b class="user">Lin</b><p>Write to the transport minister.</p></div></div></body></html>"""
+<p>The ferry operator raised fares by nine percent, the third rise in two years, and I have had enough.</p>
+<p>Our island depends on that boat, and the operator knows we have no other way to the mainland.</p></main>
+<div id="reader-comments"><div class="entry"><b class="user">Sam</b><p>Nine percent is outrageous.</p></div>
+<div class="entry"><b class="user">Lin</b><p>Write to the transport minister.</p></div></div></body></html>"""
     doc = _doc(html)
     comments = [b for b in doc.blocks if b.kind == "comment"]
     assert [doc.text[b.start : b.end] for b in comments] == [

@@ -29,9 +29,7 @@ def test_jsonl_good_and_malformed_lines(tmp_path: Path) -> None:
             }
         ),
         json.dumps(
-            {
-                "html": "<html><body><article><p>A paragraph of news text, the mayor said.</p></article></body></html>"
-            }
+            {"html": "<html><body><article><p>A paragraph of news text, the mayor said.</p></article></body>"}
         ),
         "{not json",
         json.dumps(["a", "list"]),

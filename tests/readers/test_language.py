@@ -12,7 +12,7 @@ from unspun.language import detect_language
     [
         ("The port authority confirmed on Tuesday that the consortium will keep the disputed fees.", "en"),
         (
-            "Die Sanierung der Nordbrücke kostet inzwischen 48 Millionen Euro, fast doppelt so viel wie geplant.",
+            "Die Sanierung der Nordbrücke kostet inzwischen 48 Millionen Euro, doppelt so viel wie geplant.",
             "de",
         ),
         ("Le maire a déclaré mardi que la ville rénoverait l'école avant la rentrée scolaire.", "fr"),

@@ -15,7 +15,7 @@ from unspun.readers.url import fetch_url
 
 PAGE = (
     "<html><head><meta charset='utf-8'><title>Harbour news</title></head><body><article>"
-    "<p>The harbour board met on Tuesday and approved the new fees, its chair said.</p></article></body></html>"
+    "<p>The harbour board met on Tuesday and approved the new fees, its chair said.</p></article></body>"
 )
 
 

@@ -184,7 +184,10 @@ def test_non_english_page(pages: Path) -> None:
 
 
 def test_predict_on_hand_built_document() -> None:
-    text = "Headline\n\nI think this is wrong. Why?\n\nOfficials said on Monday the plan was approved, the Daily Courier reported.\n\nWe deserve better!"
+    text = (
+        "Headline\n\nI think this is wrong. Why?\n\n"
+        "Officials said on Monday the plan was approved, the Daily Courier reported.\n\nWe deserve better!"
+    )
     doc = Document(text=text, language="en")
     starts = [0, 10, 40, len(text) - len("We deserve better!")]
     ends = [8, 38, starts[3] - 2, len(text)]
@@ -207,7 +210,8 @@ def test_register_ignores_words_inside_quotation_marks() -> None:
 
 def test_outlet_mentions_and_short_forms() -> None:
     text = (
-        "Documents reviewed by the Coastal Ledger show it. She told the Ledger more. The Port Authority declined. "
+        "Documents reviewed by the Coastal Ledger show it. She told the Ledger more. "
+        "The Port Authority declined. "
         "Reuters reported the same, and the White House Press Secretary said nothing."
     )
     names = [(m.name, m.cued) for m in outlet_mentions(text)]

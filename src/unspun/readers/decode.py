@@ -59,12 +59,27 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _CT_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 # Labels that browsers (WHATWG Encoding) decode as windows-1252, a superset that never fails on 0x80-0x9f.
-_WHATWG_CP1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819", "iso_8859-1"}
+_WHATWG_CP1252 = {
+    "iso-8859-1",
+    "iso8859-1",
+    "latin1",
+    "latin-1",
+    "l1",
+    "us-ascii",
+    "ascii",
+    "cp819",
+    "iso_8859-1",
+}
 
-_HTML_START_RE = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
-                            re.IGNORECASE | re.DOTALL)
-_HTML_TAG_RE = re.compile(r"</?(?:p|div|article|section|span|a|h[1-6]|blockquote|ul|ol|li|table|br|meta|"
-                          r"title|script|style|nav|header|footer|main|em|strong)\b[^>]*>", re.IGNORECASE)
+_HTML_START_RE = re.compile(
+    r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_HTML_TAG_RE = re.compile(
+    r"</?(?:p|div|article|section|span|a|h[1-6]|blockquote|ul|ol|li|table|br|meta|"
+    r"title|script|style|nav|header|footer|main|em|strong)\b[^>]*>",
+    re.IGNORECASE,
+)
 # A plain-text post that mentions a tag or two stays text; markup has many tags.
 MIN_HTML_TAGS = 4
 
@@ -79,14 +94,19 @@ def _too_large(size: int, *, name: str, options: Options) -> InputTooLargeError:
 def check_text(text: str, *, name: str, options: Options) -> None:
     """Refuse text that is empty, too large, or binary data decoded as text."""
     if not text or not text.strip():
-        raise EmptyInputError(f"{name}: the input is empty" if not text else f"{name}: the input is only whitespace")
+        raise EmptyInputError(
+            f"{name}: the input is empty" if not text else f"{name}: the input is only whitespace"
+        )
     # Cheap bounds first: a str of n characters encodes to between n and 4n UTF-8 bytes.
     if len(text) > options.max_input_bytes or (
-        len(text) * 4 > options.max_input_bytes and len(text.encode("utf-8", "surrogatepass")) > options.max_input_bytes
+        len(text) * 4 > options.max_input_bytes
+        and len(text.encode("utf-8", "surrogatepass")) > options.max_input_bytes
     ):
         raise _too_large(len(text.encode("utf-8", "surrogatepass")), name=name, options=options)
     if "\x00" in text:
-        raise BinaryInputError(f"{name}: the input contains NUL characters; it looks like binary data, not text")
+        raise BinaryInputError(
+            f"{name}: the input contains NUL characters; it looks like binary data, not text"
+        )
     sample = text[:200_000]
     controls = len(_CONTROL_RE.findall(sample))
     if controls > MAX_CONTROL_CHAR_RATIO * len(sample):
@@ -132,16 +152,20 @@ def _declared_charsets(data: bytes, content_type: str | None) -> list[str]:
         match = _CT_CHARSET_RE.search(content_type)
         if match:
             labels.append(match.group(1))
-    match = _META_CHARSET_RE.search(data[:_META_SCAN_BYTES])
-    if match:
-        labels.append(match.group(1).decode("ascii", "replace"))
+    meta = _META_CHARSET_RE.search(data[:_META_SCAN_BYTES])
+    if meta:
+        labels.append(meta.group(1).decode("ascii", "replace"))
     return labels
 
 
-def decode_bytes(data: bytes, *, name: str, options: Options, content_type: str | None = None) -> tuple[str, str]:
+def decode_bytes(
+    data: bytes, *, name: str, options: Options, content_type: str | None = None
+) -> tuple[str, str]:
     """Decode `data` to text; returns ``(text, encoding)`` or raises a refusal that says why."""
     if not data or not data.strip():
-        raise EmptyInputError(f"{name}: the input is empty" if not data else f"{name}: the input is only whitespace")
+        raise EmptyInputError(
+            f"{name}: the input is empty" if not data else f"{name}: the input is only whitespace"
+        )
     if len(data) > options.max_input_bytes:
         raise _too_large(len(data), name=name, options=options)
     kind = _binary_kind(data)
@@ -156,10 +180,12 @@ def _decode(data: bytes, *, name: str, content_type: str | None) -> tuple[str, s
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data[len(bom):].decode(encoding), encoding
+                return data[len(bom) :].decode(encoding), encoding
             except UnicodeDecodeError as exc:
-                raise EncodingError(f"{name}: starts with a {encoding} byte-order mark but is not valid "
-                                    f"{encoding} (at byte {exc.start + len(bom)})") from exc
+                raise EncodingError(
+                    f"{name}: starts with a {encoding} byte-order mark but is not valid "
+                    f"{encoding} (at byte {exc.start + len(bom)})"
+                ) from exc
     if b"\x00" in data:
         raise BinaryInputError(f"{name}: the input contains NUL bytes; it looks like binary data, not text")
     try:
@@ -181,11 +207,16 @@ def _decode(data: bytes, *, name: str, content_type: str | None) -> tuple[str, s
     if best is not None:
         # Ties between single-byte encodings are common (cp1250 vs cp1252 on French text); windows-1252 is
         # what the web means by an undeclared legacy page (WHATWG), so it wins a tie.
-        tied = [m for m in matches if m.chaos <= best.chaos + TIE_MARGIN and m.coherence >= best.coherence - TIE_MARGIN]
+        tied = [
+            m
+            for m in matches
+            if m.chaos <= best.chaos + TIE_MARGIN and m.coherence >= best.coherence - TIE_MARGIN
+        ]
         best = next((m for m in tied if m.encoding == "cp1252"), best)
     if best is not None and best.chaos <= MAX_CHAOS and best.encoding:
         return str(best), best.encoding
     raise EncodingError(
-        f"{name}: not valid UTF-8 (byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}), no usable "
+        f"{name}: not valid UTF-8 (byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}), "
+        f"no usable "
         f"charset declared, and no other encoding makes it readable text; convert it to UTF-8 first"
     )

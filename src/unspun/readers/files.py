@@ -32,13 +32,17 @@ def read_path(path: str | Path, *, options: Options | None = None) -> Source:
     try:
         size = path.stat().st_size
         if size > options.max_input_bytes:
-            raise InputTooLargeError(f"{path}: file is {size / 1e6:.1f} MB, over the limit of "
-                                     f"{options.max_input_bytes / 1e6:.1f} MB (raise max_input_bytes to analyse it)")
+            raise InputTooLargeError(
+                f"{path}: file is {size / 1e6:.1f} MB, over the limit of "
+                f"{options.max_input_bytes / 1e6:.1f} MB (raise max_input_bytes to analyse it)"
+            )
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise UnreadableInputError(f"{path}: no such file") from exc
     except IsADirectoryError as exc:
-        raise UnreadableInputError(f"{path}: is a directory; pass it to iter_sources to read its files") from exc
+        raise UnreadableInputError(
+            f"{path}: is a directory; pass it to iter_sources to read its files"
+        ) from exc
     except OSError as exc:
         raise UnreadableInputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     source = source_from_bytes(data, name=str(path), options=options, id=str(path))
@@ -86,8 +90,11 @@ def iter_sources(inputs: list[str], *, options: Options | None = None) -> Iterat
         elif Path(item).is_dir():
             files = _walk(Path(item))
             if not files:
-                yield ReadError(item, UnreadableInputError.reason,
-                                f"{item}: directory holds no {', '.join(DIRECTORY_SUFFIXES)} files")
+                yield ReadError(
+                    item,
+                    UnreadableInputError.reason,
+                    f"{item}: directory holds no {', '.join(DIRECTORY_SUFFIXES)} files",
+                )
             for path in files:
                 yield from _read_one(path, options)
         elif Path(item).exists():

@@ -29,9 +29,44 @@ LARGE_TEXT_CHARS = 3_000_000
 MIN_PROSE_WORDS = 4
 _NOT_CONTENT_TAGS = {"nav", "header", "footer", "aside", "menu"}
 # Elements that end a line when their text is flattened.
-_BLOCK_TAGS = {"p", "div", "li", "br", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
-               "article", "ul", "ol", "pre", "table", "dd", "dt", "lb", "head", "item", "row"}
-_SKIP_TAGS = {"script", "style", "noscript", "form", "button", "textarea", "select", "svg", "iframe", "template"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "li",
+    "br",
+    "blockquote",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "section",
+    "article",
+    "ul",
+    "ol",
+    "pre",
+    "table",
+    "dd",
+    "dt",
+    "lb",
+    "head",
+    "item",
+    "row",
+}
+_SKIP_TAGS = {
+    "script",
+    "style",
+    "noscript",
+    "form",
+    "button",
+    "textarea",
+    "select",
+    "svg",
+    "iframe",
+    "template",
+}
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
@@ -94,6 +129,7 @@ def flatten(el: Any, skip: set[Any] | None = None) -> str:
 
 # -- comment threads ---------------------------------------------------------------------------------
 
+
 def _in_section(el: Any) -> bool:
     section = _conv()["_section"]
     for anc in el.iterancestors():
@@ -119,12 +155,16 @@ def _fallback_items(root: Any) -> list[Any]:
     section = _conv()["_section"]
     items: list[Any] = []
     for el in root.iter():
-        if _tag(el) not in ("section", "div", "ol", "ul", "aside") or items and any(el in i.iterancestors()
-                                                                                   for i in items[-1:]):
+        if (
+            _tag(el) not in ("section", "div", "ol", "ul", "aside")
+            or items
+            and any(el in i.iterancestors() for i in items[-1:])
+        ):
             continue
         names = [el.get("id") or "", *_classes(el)]
-        if not any(section.search(n) for n in names) or any(section.search(n) for a in el.iterancestors()
-                                                            for n in [a.get("id") or "", *_classes(a)]):
+        if not any(section.search(n) for n in names) or any(
+            section.search(n) for a in el.iterancestors() for n in [a.get("id") or "", *_classes(a)]
+        ):
             continue
         node = el
         while True:
@@ -192,8 +232,14 @@ def _comment_of(el: Any, nested: set[Any]) -> tuple[str, str | None, str | None]
             if extra is not None:
                 skip.add(extra)
         text = flatten(el, skip)
-    lines = [ln for ln in text.split("\n") if not conv["_action"].fullmatch(ln) and not conv["_heading"].fullmatch(ln)
-             and not (time and ln == time) and not (author and conv["_says"].sub("", ln).strip() == author)]
+    lines = [
+        ln
+        for ln in text.split("\n")
+        if not conv["_action"].fullmatch(ln)
+        and not conv["_heading"].fullmatch(ln)
+        and not (time and ln == time)
+        and not (author and conv["_says"].sub("", ln).strip() == author)
+    ]
     return "\n".join(lines), author, time
 
 
@@ -220,8 +266,9 @@ def read_thread(root: Any) -> tuple[list[ThreadComment], list[Any]]:
         for cls in _conv()["html_children_classes"]:
             children.update(d for d in el.iterdescendants() if cls in [c.lower() for c in _classes(d)])
         text, author, time = _comment_of(el, children)
-        comments.append(ThreadComment(text, author, time, len(ancestors),
-                                      index[ancestors[0]] if ancestors else None))
+        comments.append(
+            ThreadComment(text, author, time, len(ancestors), index[ancestors[0]] if ancestors else None)
+        )
     keep = [i for i, c in enumerate(comments) if c.text]
     # Depth from "depth-N" classes when the markup is flat (some themes do not nest replies).
     if all(c.depth == 0 for c in comments) and any((_depth_class(el) or 0) > 0 for el in items):
@@ -241,12 +288,14 @@ def read_thread(root: Any) -> tuple[list[ThreadComment], list[Any]]:
         parent = c.parent
         while parent is not None and parent not in renumber:
             parent = comments[parent].parent
-        result.append(ThreadComment(c.text, c.author, c.time, c.depth,
-                                    renumber[parent] if parent is not None else None))
+        result.append(
+            ThreadComment(c.text, c.author, c.time, c.depth, renumber[parent] if parent is not None else None)
+        )
     return result, top
 
 
 # -- the article ---------------------------------------------------------------------------------------
+
 
 def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
@@ -280,7 +329,9 @@ class _Builder:
         self.length += len(text)
 
 
-def _main_blocks(body: Any, cites: list[tuple[str, str]], comment_texts: set[str]) -> list[tuple[str, str, dict]]:
+def _main_blocks(
+    body: Any, cites: list[tuple[str, str]], comment_texts: set[str]
+) -> list[tuple[str, str, dict]]:
     """(text, kind, attrs) of the article's blocks, from trafilatura's XML body."""
     out: list[tuple[str, str, dict[str, Any]]] = []
     heading = _conv()["_heading"]
@@ -334,7 +385,9 @@ def _main_blocks(body: Any, cites: list[tuple[str, str]], comment_texts: set[str
     return out
 
 
-def _markup_blocks(root: Any, cites: list[tuple[str, str]], comment_texts: set[str]) -> list[tuple[str, str, dict]]:
+def _markup_blocks(
+    root: Any, cites: list[tuple[str, str]], comment_texts: set[str]
+) -> list[tuple[str, str, dict]]:
     """(text, kind, attrs) of the paragraph-level elements of the body: the large-page path."""
     out: list[tuple[str, str, dict[str, Any]]] = []
     heading = _conv()["_heading"]
@@ -360,14 +413,19 @@ def _markup_blocks(root: Any, cites: list[tuple[str, str]], comment_texts: set[s
 
 def _prose(text: str) -> bool:
     """Whether a block reads as writing (a few words or a sentence), not as a menu label or a button."""
-    return any(len(line.split()) >= MIN_PROSE_WORDS or line.rstrip().endswith((".", "!", "?", '"', "”"))
-               for line in text.split("\n"))
+    return any(
+        len(line.split()) >= MIN_PROSE_WORDS or line.rstrip().endswith((".", "!", "?", '"', "”"))
+        for line in text.split("\n")
+    )
 
 
 def _meta(root: Any, *names: str) -> str | None:
     for name in names:
         for el in root.iter("meta"):
-            if name in (el.get("property"), el.get("name"), el.get("itemprop")) and (el.get("content") or "").strip():
+            if (
+                name in (el.get("property"), el.get("name"), el.get("itemprop"))
+                and (el.get("content") or "").strip()
+            ):
                 return el.get("content").strip()
     return None
 
@@ -396,46 +454,74 @@ def extract_html(source: Any) -> Document:
     published = _meta(root, "article:published_time", "datePublished", "date", "DC.date.issued")
     og_site = _meta(root, "og:site_name", "application-name")
     og_url = _meta(root, "og:url")
-    page_title = _meta(root, "og:title", "twitter:title") or " ".join((root.findtext(".//title") or "").split()) or None
+    page_title = (
+        _meta(root, "og:title", "twitter:title")
+        or " ".join((root.findtext(".//title") or "").split())
+        or None
+    )
     for el in top_items:  # trafilatura must not see the comments as article text
         el.drop_tree()
     comment_texts = {_norm(c.text) for c in thread}
     body = root.find("body")
     large = body is not None and len(body.text_content()) > LARGE_TEXT_CHARS
-    result = None
+    result: Any = None  # trafilatura's Document (typed as Document | dict)
     if large:
         blocks = _markup_blocks(root, cites, comment_texts)
     else:
-        result = trafilatura.bare_extraction(root, url=url, with_metadata=True, include_comments=False,
-                                            include_tables=True, include_formatting=False, include_links=False)
-        blocks = _main_blocks(result.body, cites, comment_texts) if result is not None and result.body is not None else []
+        result = trafilatura.bare_extraction(
+            root,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_formatting=False,
+            include_links=False,
+        )
+        blocks = (
+            _main_blocks(result.body, cites, comment_texts)
+            if result is not None and result.body is not None
+            else []
+        )
     meta_title = (result.title if result is not None else None) or page_title
     builder = _Builder([], [])
-    if blocks and blocks[0][1] == "paragraph" and blocks[0][2].get("heading") and (
-            meta_title is None or _norm(blocks[0][0]) == _norm(meta_title) or blocks[0][2]["heading"] == "h1"):
-        title_text = blocks.pop(0)[0]
+    if (
+        blocks
+        and blocks[0][1] == "paragraph"
+        and blocks[0][2].get("heading")
+        and (
+            meta_title is None or _norm(blocks[0][0]) == _norm(meta_title) or blocks[0][2]["heading"] == "h1"
+        )
+    ):
+        title_text: str | None = blocks.pop(0)[0]
     else:
         title_text = meta_title
     if not any(_prose(text) for text, _, _ in blocks):
         blocks = []  # menu labels and button text ("Home", "Sign in") that trafilatura fell back to
     if not blocks and not thread:
+        titled = f"; title: {title_text!r}" if title_text else ""
         raise NoContentError(
-            f"{name}: no article text or comments found in the HTML ({len(source.content):,} characters of markup"
-            f"{'; title: ' + repr(title_text) if title_text else ''}); it may be an index page, a login wall or a "
-            f"page rendered by JavaScript"
+            f"{name}: no article text or comments found in the HTML ({len(source.content):,} characters of "
+            f"markup{titled}); it may be an index page, a login wall or a page rendered by JavaScript"
         )
     if title_text:
         builder.add(title_text, "title")
     for text, kind, attrs in blocks:
         builder.add(text, kind, attrs)
     for i, c in enumerate(thread):
-        builder.add(c.text, "comment", {"index": i, "depth": c.depth, "parent": c.parent, "author": c.author,
-                                        "time": c.time})
-    doc = Document(text="".join(builder.parts), id=getattr(source, "id", ""), url=url or og_url, title=title_text)
+        builder.add(
+            c.text,
+            "comment",
+            {"index": i, "depth": c.depth, "parent": c.parent, "author": c.author, "time": c.time},
+        )
+    doc = Document(
+        text="".join(builder.parts), id=getattr(source, "id", ""), url=url or og_url, title=title_text
+    )
     doc.blocks = builder.blocks
     if large:
-        doc.warn(f"the page holds over {LARGE_TEXT_CHARS:,} characters of text: its paragraphs were taken from the "
-                 f"markup without article detection, so some navigation or boilerplate may remain")
+        doc.warn(
+            f"the page holds over {LARGE_TEXT_CHARS:,} characters of text: its paragraphs were taken "
+            f"from the markup without article detection, so some navigation or boilerplate may remain"
+        )
     page_url = doc.url or (result.url if result is not None else None)
     doc.site = og_site or (result.sitename if result is not None else None) or _domain(page_url)
     doc.published = published or (result.date if result is not None else None)

@@ -50,11 +50,15 @@ def parse_record(line: str, *, record_id: str, options: Options) -> Source:
         raise MalformedInputError(f"{record_id}: a JSON {type(obj).__name__} where an object was expected")
     field = "html" if "html" in obj else "text" if "text" in obj else None
     if field is None:
-        raise MalformedInputError(f"{record_id}: the object has no 'text' or 'html' field "
-                                  f"(fields: {', '.join(sorted(obj)) or 'none'})")
+        raise MalformedInputError(
+            f"{record_id}: the object has no 'text' or 'html' field "
+            f"(fields: {', '.join(sorted(obj)) or 'none'})"
+        )
     content = obj[field]
     if not isinstance(content, str):
-        raise MalformedInputError(f"{record_id}: the '{field}' field is a {type(content).__name__}, not a string")
+        raise MalformedInputError(
+            f"{record_id}: the '{field}' field is a {type(content).__name__}, not a string"
+        )
     rid = obj.get("id")
     rid = str(rid) if rid not in (None, "") else record_id
     metadata = obj.get("metadata") or {}
@@ -71,8 +75,9 @@ def parse_record(line: str, *, record_id: str, options: Options) -> Source:
     return source
 
 
-def iter_jsonl(path_or_lines: str | Path | Iterable[str | bytes], *, options: Options | None = None
-               ) -> Iterator[Source | ReadError]:
+def iter_jsonl(
+    path_or_lines: str | Path | Iterable[str | bytes], *, options: Options | None = None
+) -> Iterator[Source | ReadError]:
     """One `Source` or `ReadError` per non-blank line of a JSONL file (or an iterable of lines)."""
     options = options or Options()
     name, lines = _lines(path_or_lines)
@@ -83,8 +88,12 @@ def iter_jsonl(path_or_lines: str | Path | Iterable[str | bytes], *, options: Op
                 try:
                     raw = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    yield ReadError(record_id, "encoding", f"{record_id}: not UTF-8 (byte 0x{raw[exc.start]:02x} "
-                                                           f"at column {exc.start + 1}); JSONL must be UTF-8")
+                    yield ReadError(
+                        record_id,
+                        "encoding",
+                        f"{record_id}: not UTF-8 (byte 0x{raw[exc.start]:02x} "
+                        f"at column {exc.start + 1}); JSONL must be UTF-8",
+                    )
                     continue
             if not raw.strip():
                 continue

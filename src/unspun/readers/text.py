@@ -91,20 +91,29 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     verbs = "|".join(conv["author_verbs"])
     times = "|".join(f"(?:{t})" for t in conv["times"])
     return {
-        "marker": re.compile(rf"^(?P<reply>[{replies}])?\s*(?P<marker>[{bullets}](?=\s)|\d{{1,4}}[.)](?=\s)|#\d{{1,6}}\b)?"
-                             rf"\s*(?P<reply2>[{replies}])?\s*"),
+        "marker": re.compile(
+            rf"^(?P<reply>[{replies}])?\s*(?P<marker>[{bullets}](?=\s)|\d{{1,4}}[.)](?=\s)|#\d{{1,6}}\b)?"
+            rf"\s*(?P<reply2>[{replies}])?\s*"
+        ),
         "reply": re.compile(rf"^[{replies}]\s*"),
         "author_verb": re.compile(
-            rf"^(?P<author>[^\s:][^:]{{0,{AUTHOR_MAX_CHARS}}}?)\s+(?:{verbs})\s*:\s*(?P<after>.*)$", re.IGNORECASE),
-        "author_colon": re.compile(rf"^(?P<author>[^\s:][^:]{{0,{AUTHOR_MAX_CHARS}}}?)\s*:(?:\s+(?P<after>\S.*))?$"),
-        "author_time": re.compile(rf"^(?P<author>[^·|•]{{1,{AUTHOR_MAX_CHARS}}}?)\s*[·|•—–-]\s*(?P<time>{times})\s*$",
-                                  re.IGNORECASE),
+            rf"^(?P<author>[^\s:][^:]{{0,{AUTHOR_MAX_CHARS}}}?)\s+(?:{verbs})\s*:\s*(?P<after>.*)$",
+            re.IGNORECASE,
+        ),
+        "author_colon": re.compile(
+            rf"^(?P<author>[^\s:][^:]{{0,{AUTHOR_MAX_CHARS}}}?)\s*:(?:\s+(?P<after>\S.*))?$"
+        ),
+        "author_time": re.compile(
+            rf"^(?P<author>[^·|•]{{1,{AUTHOR_MAX_CHARS}}}?)\s*[·|•—–-]\s*(?P<time>{times})\s*$", re.IGNORECASE
+        ),
         "time_full": re.compile(rf"^\s*(?:posted\s+|on\s+)?(?P<time>{times})\s*$", re.IGNORECASE),
         "time_lead": re.compile(rf"^(?:on\s+)?(?P<time>{times})\s*[·|•—–:-]?\s*", re.IGNORECASE),
         "heading": _any_re(conv["headings"]),
         "action": _any_re(conv["action_lines"]),
         "boilerplate": _any_re(conv["boilerplate_lines"]),
-        "reply_to": re.compile(rf"^[{replies}]?\s*(?:in\s+)?reply\s+to\s+(?P<who>.{{1,60}}?)\s*:?\s*$", re.IGNORECASE),
+        "reply_to": re.compile(
+            rf"^[{replies}]?\s*(?:in\s+)?reply\s+to\s+(?P<who>.{{1,60}}?)\s*:?\s*$", re.IGNORECASE
+        ),
     }
 
 
@@ -144,7 +153,9 @@ def _looks_like_author(name: str) -> bool:
     if name[-1] in ",;!?" or re.search(r"[\"“”()\[\]]", name):
         return False
     # Names and handles start with a capital, a digit or '@' (handles), or are one lowercase handle.
-    return bool(re.match(r"[@\w]", words[0])) and (words[0][0].isupper() or words[0][0] in "@" or len(words) == 1)
+    return bool(re.match(r"[@\w]", words[0])) and (
+        words[0][0].isupper() or words[0][0] in "@" or len(words) == 1
+    )
 
 
 def parse_header(line: Line, *, in_thread: bool) -> Header | None:
@@ -155,7 +166,7 @@ def parse_header(line: Line, *, in_thread: bool) -> Header | None:
     marker = m.group("marker") if m else None
     reply = bool(m and (m.group("reply") or m.group("reply2")))
     rest_offset = line.content_start + (m.end() if m else 0)
-    rest = body[m.end():] if m else body
+    rest = body[m.end() :] if m else body
     author = time = None
     text_start: int | None = rest_offset
     if (am := pats["author_verb"].match(rest)) and _looks_like_author(am.group("author").strip()):
@@ -163,16 +174,26 @@ def parse_header(line: Line, *, in_thread: bool) -> Header | None:
         after = am.group("after")
         if (tm := pats["time_lead"].match(after)) and tm.group("time"):
             time = tm.group("time").strip()
-            after = after[tm.end():]
+            after = after[tm.end() :]
         text_start = rest_offset + len(rest) - len(after) if after.strip() else None
     elif (am := pats["author_time"].match(rest)) and _looks_like_author(am.group("author").strip()):
         author, time, text_start = am.group("author").strip(), am.group("time").strip(), None
-    elif (marker or reply or in_thread) and (am := pats["author_colon"].match(rest)) and \
-            _looks_like_author(am.group("author").strip()) and not pats["time_full"].match(am.group("author")):
+    elif (
+        (marker or reply or in_thread)
+        and (am := pats["author_colon"].match(rest))
+        and _looks_like_author(am.group("author").strip())
+        and not pats["time_full"].match(am.group("author"))
+    ):
         author = am.group("author").strip()
         text_start = rest_offset + am.start("after") if am.group("after") else None
-    elif (marker or reply) and _looks_like_author(rest) and not re.search(r"[.!?]$", rest) and \
-            len(rest.split()) <= AUTHOR_MAX_WORDS and marker and marker.startswith("#"):
+    elif (
+        (marker or reply)
+        and _looks_like_author(rest)
+        and not re.search(r"[.!?]$", rest)
+        and len(rest.split()) <= AUTHOR_MAX_WORDS
+        and marker
+        and marker.startswith("#")
+    ):
         author, text_start = rest, None  # "#1 Maria K" on its own line
     if marker is None and not reply and author is None:
         return None
@@ -236,8 +257,12 @@ def _comments(paragraphs: list[Paragraph], start: int) -> list[_Comment]:
             header = parse_header(line, in_thread=k == 0)
             new_unmarked = header is None and k == 0 and (current is None or line.indent <= current.indent)
             if header is not None or new_unmarked:
-                current = _Comment(indent=line.indent, reply=bool(header and header.reply),
-                                   author=header.author if header else None, time=header.time if header else None)
+                current = _Comment(
+                    indent=line.indent,
+                    reply=bool(header and header.reply),
+                    author=header.author if header else None,
+                    time=header.time if header else None,
+                )
                 comments.append(current)
                 text_start = header.text_start if header else line.content_start
                 if text_start is not None and text_start < line.content_end:
@@ -261,8 +286,15 @@ def thread_attrs(comments: list[_Comment]) -> list[dict[str, Any]]:
             indent = stack[-1][0] + 1  # a reply marker nests under the comment before it
         while stack and stack[-1][0] >= indent:
             stack.pop()
-        attrs.append({"index": i, "depth": len(stack), "parent": stack[-1][1] if stack else None,
-                      "author": c.author, "time": c.time})
+        attrs.append(
+            {
+                "index": i,
+                "depth": len(stack),
+                "parent": stack[-1][1] if stack else None,
+                "author": c.author,
+                "time": c.time,
+            }
+        )
         stack.append((indent, i))
     return attrs
 
@@ -298,8 +330,14 @@ def extract_text(source: Any) -> Document:
     for par in paragraphs[first_body:thread]:
         if len(par.lines) == 1 and boilerplate.match(par.lines[0].text.strip()):
             continue
-        doc.blocks.append(Block(par.lines[0].content_start, par.lines[-1].content_end, "paragraph",
-                                {"gap_before": par.gap_before, "indent": par.lines[0].indent}))
+        doc.blocks.append(
+            Block(
+                par.lines[0].content_start,
+                par.lines[-1].content_end,
+                "paragraph",
+                {"gap_before": par.gap_before, "indent": par.lines[0].indent},
+            )
+        )
     comments = _comments(paragraphs, thread) if thread < len(paragraphs) else []
     for comment, attrs in zip(comments, thread_attrs(comments), strict=True):
         doc.blocks.append(Block(comment.pieces[0][0], comment.pieces[-1][1], "comment", attrs))

@@ -43,17 +43,28 @@ def _check_address(address: str, host: str, options: Options) -> None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     if not ip.is_global or ip.is_multicast:
-        kind = ("loopback" if ip.is_loopback else "link-local" if ip.is_link_local else
-                "private" if ip.is_private else "reserved or non-public")
-        raise FetchError(f"{host} resolves to {address}, a {kind} address; fetching it is refused "
-                         f"(set allow_private_urls to fetch from a private network)")
+        kind = (
+            "loopback"
+            if ip.is_loopback
+            else "link-local"
+            if ip.is_link_local
+            else "private"
+            if ip.is_private
+            else "reserved or non-public"
+        )
+        raise FetchError(
+            f"{host} resolves to {address}, a {kind} address; fetching it is refused "
+            f"(set allow_private_urls to fetch from a private network)"
+        )
 
 
 def check_url(url: str, options: Options) -> None:
     """Refuse a URL that is not http(s), or whose host resolves to a non-public address."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https"):
-        raise FetchError(f"{url}: only http and https URLs can be fetched, not {parts.scheme or 'a bare path'!r}")
+        raise FetchError(
+            f"{url}: only http and https URLs can be fetched, not {parts.scheme or 'a bare path'!r}"
+        )
     host = parts.hostname
     if not host:
         raise FetchError(f"{url}: the URL has no host")
@@ -69,7 +80,7 @@ def check_url(url: str, options: Options) -> None:
         _check_address(str(info[4][0]), host, options)
 
 
-def _checked_connection(base: type[http.client.HTTPConnection], options: Options) -> type[Any]:
+def _checked_connection(base: type[http.client.HTTPConnection], options: Options) -> Any:
     class Checked(base):  # type: ignore[misc, valid-type]
         def connect(self) -> None:
             super().connect()
@@ -89,8 +100,8 @@ def _opener(options: Options) -> urllib.request.OpenerDirector:
 
     class HTTPS(urllib.request.HTTPSHandler):
         def https_open(self, req: Any) -> Any:
-            return self.do_open(_checked_connection(http.client.HTTPSConnection, options), req,
-                                context=self._context)
+            connection = _checked_connection(http.client.HTTPSConnection, options)
+            return self.do_open(connection, req, context=getattr(self, "_context", None))
 
     class Redirect(urllib.request.HTTPRedirectHandler):
         max_redirections = MAX_REDIRECTS
@@ -100,8 +111,15 @@ def _opener(options: Options) -> urllib.request.OpenerDirector:
             return super().redirect_request(req, fp, code, msg, headers, newurl)
 
     opener = urllib.request.OpenerDirector()
-    for handler in (urllib.request.ProxyHandler({}), urllib.request.UnknownHandler(), HTTP(), HTTPS(),
-                    Redirect(), urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPErrorProcessor()):
+    for handler in (
+        urllib.request.ProxyHandler({}),
+        urllib.request.UnknownHandler(),
+        HTTP(),
+        HTTPS(),
+        Redirect(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPErrorProcessor(),
+    ):
         opener.add_handler(handler)
     return opener
 
@@ -109,9 +127,12 @@ def _opener(options: Options) -> urllib.request.OpenerDirector:
 def _read_capped(response: Any, url: str, options: Options, deadline: float) -> bytes:
     length = response.headers.get("Content-Length")
     if length and length.isdigit() and int(length) > options.fetch_max_bytes:
-        raise FetchError(f"{url}: the page is {human_size(int(length))}, over the fetch limit of "
-                         f"{human_size(options.fetch_max_bytes)}")
-    chunks, total = [], 0
+        raise FetchError(
+            f"{url}: the page is {human_size(int(length))}, over the fetch limit of "
+            f"{human_size(options.fetch_max_bytes)}"
+        )
+    chunks: list[bytes] = []
+    total = 0
     while True:
         if time.monotonic() > deadline:
             raise FetchError(f"{url}: download took longer than {options.fetch_timeout_s:g} s")
@@ -120,8 +141,10 @@ def _read_capped(response: Any, url: str, options: Options, deadline: float) -> 
             return b"".join(chunks)
         total += len(chunk)
         if total > options.fetch_max_bytes:
-            raise FetchError(f"{url}: the page is larger than the fetch limit of "
-                             f"{human_size(options.fetch_max_bytes)}; download stopped")
+            raise FetchError(
+                f"{url}: the page is larger than the fetch limit of "
+                f"{human_size(options.fetch_max_bytes)}; download stopped"
+            )
         chunks.append(chunk)
 
 
@@ -130,8 +153,10 @@ def fetch_url(url: str, *, options: Options | None = None) -> Source:
     options = options or Options()
     url = url.strip()
     check_url(url, options)
-    request = urllib.request.Request(url, headers={"User-Agent": _user_agent(),
-                                                   "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9"})
+    request = urllib.request.Request(
+        url,
+        headers={"User-Agent": _user_agent(), "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9"},
+    )
     deadline = time.monotonic() + options.fetch_timeout_s
     try:
         with _opener(options).open(request, timeout=options.fetch_timeout_s) as response:
@@ -139,8 +164,10 @@ def fetch_url(url: str, *, options: Options | None = None) -> Source:
             content_type = response.headers.get("Content-Type") or ""
             media = content_type.split(";", 1)[0].strip().lower()
             if media and media not in ALLOWED_TYPES:
-                raise FetchError(f"{url}: the server sent {media!r}, not a web page or text "
-                                 f"(accepted: {', '.join(sorted(ALLOWED_TYPES))})")
+                raise FetchError(
+                    f"{url}: the server sent {media!r}, not a web page or text "
+                    f"(accepted: {', '.join(sorted(ALLOWED_TYPES))})"
+                )
             data = _read_capped(response, url, options, deadline)
     except urllib.error.HTTPError as exc:
         raise FetchError(f"{url}: the server answered HTTP {exc.code} {exc.reason}") from exc
@@ -151,11 +178,13 @@ def fetch_url(url: str, *, options: Options | None = None) -> Source:
         if isinstance(reason, (TimeoutError, socket.timeout)):
             raise FetchError(f"{url}: no answer within {options.fetch_timeout_s:g} s") from exc
         raise FetchError(f"{url}: cannot fetch ({reason})") from exc
-    except (TimeoutError, socket.timeout) as exc:
+    except TimeoutError as exc:
         raise FetchError(f"{url}: no answer within {options.fetch_timeout_s:g} s") from exc
     except (http.client.HTTPException, OSError) as exc:
         raise FetchError(f"{url}: the connection failed ({exc})") from exc
-    source = source_from_bytes(data, name=url, options=options, id=url, url=final_url, content_type=content_type)
+    source = source_from_bytes(
+        data, name=url, options=options, id=url, url=final_url, content_type=content_type
+    )
     if not options.input_format and media in ALLOWED_TYPES:
         source.format = ALLOWED_TYPES[media]
     source.metadata["content_type"] = content_type

@@ -103,7 +103,7 @@ def _outlet_re() -> tuple[re.Pattern[str], re.Pattern[str]]:
     heads = "|".join(re.escape(h) for h in sorted(d["head_words"], key=len, reverse=True))
     standalone = "|".join(re.escape(s) for s in sorted(d["standalone"], key=len, reverse=True))
     word = r"[A-Z][\w'&.-]*"
-    name = (rf"(?:(?:{word}\s+){{0,4}}(?:{heads})|(?:{standalone}))(?!\s+[A-Z])(?![\w-])")
+    name = rf"(?:(?:{word}\s+){{0,4}}(?:{heads})|(?:{standalone}))(?!\s+[A-Z])(?![\w-])"
     cues = "|".join(re.escape(c) for c in sorted(d["cues"], key=len, reverse=True))
     after = "|".join(re.escape(c) for c in d["reporting_verbs_after"])
     # A name with "the" before it, a standalone name, or a name right before a reporting verb.
@@ -148,6 +148,7 @@ def _confidence(score: float) -> float:
 
 # -- outlets -----------------------------------------------------------------------------------------
 
+
 def outlet_mentions(text: str) -> list[OutletName]:
     """Outlet names in `text`, each marked whether a reporting cue introduces it."""
     mention, cue = _outlet_re()
@@ -166,7 +167,9 @@ def outlet_mentions(text: str) -> list[OutletName]:
 def _resolve(name: str, known: list[OutletName]) -> str:
     """The full form of a short outlet name ("Ledger" -> "Coastal Ledger") among the names seen."""
     words = name.split()
-    longer = [k.name for k in known if len(k.name.split()) > len(words) and k.name.split()[-len(words):] == words]
+    longer = [
+        k.name for k in known if len(k.name.split()) > len(words) and k.name.split()[-len(words) :] == words
+    ]
     return max(longer, key=len) if longer else name
 
 
@@ -214,6 +217,7 @@ def passage_outlet(texts: list[str], cite: str | None, known: list[OutletName]) 
 
 # -- the stage ---------------------------------------------------------------------------------------
 
+
 def _sections(gaps: list[int]) -> list[int] | None:
     """Section number of each body paragraph when the layout sets passages apart, else None."""
     if len(gaps) < 2:
@@ -236,8 +240,10 @@ def voice_labels(texts: list[str], gaps: list[int] | None) -> tuple[list[bool], 
     sections = _sections(gaps) if gaps else None
     if sections is None:
         smooth = _smooth(raw)
-        quoted = [s > QUOTED_MIN_SCORE or (raw[i] >= STRONG_NEWS_SCORE and regs[i].opinion == 0)
-                  for i, s in enumerate(smooth)]
+        quoted = [
+            s > QUOTED_MIN_SCORE or (raw[i] >= STRONG_NEWS_SCORE and regs[i].opinion == 0)
+            for i, s in enumerate(smooth)
+        ]
     else:
         smooth = [0.0] * len(raw)
         quoted = [False] * len(raw)
@@ -283,7 +289,11 @@ class StructureStage(Stage[list[Segment]]):
         if marked:
             labels = [QUOTED if b.kind == "blockquote" else EDITORIAL for b in body]
         elif english and body:
-            gaps = [int(b.attrs["gap_before"]) for b in body] if all("gap_before" in b.attrs for b in body) else None
+            gaps = (
+                [int(b.attrs["gap_before"]) for b in body]
+                if all("gap_before" in b.attrs for b in body)
+                else None
+            )
             quoted, smooth = voice_labels(texts, gaps)
             scores = [_confidence(s) for s in smooth]
             republished = _republished_by(texts)
@@ -301,12 +311,15 @@ class StructureStage(Stage[list[Segment]]):
                 segments.append(Segment(block.start, block.end, COMMENT, None, attrs))
         for i, block in enumerate(body):
             attrs = passages.get(i, {})
-            segments.append(Segment(block.start, block.end, labels[i], scores[i] if not marked else None, attrs))
+            segments.append(
+                Segment(block.start, block.end, labels[i], scores[i] if not marked else None, attrs)
+            )
         segments.sort(key=lambda s: s.start)
         return segments
 
-    def _passages(self, doc: Document, body: list[Any], texts: list[str], labels: list[str],
-                  known: list[OutletName]) -> dict[int, dict[str, Any]]:
+    def _passages(
+        self, doc: Document, body: list[Any], texts: list[str], labels: list[str], known: list[OutletName]
+    ) -> dict[int, dict[str, Any]]:
         """attrs (outlet, url, passage) of each quoted body block, by its index in `body`."""
         runs: list[list[int]] = []
         for i, label in enumerate(labels):
@@ -322,7 +335,9 @@ class StructureStage(Stage[list[Segment]]):
             cite = next((body[i].attrs.get("cite") for i in run if body[i].attrs.get("cite")), None)
             outlet = passage_outlet([texts[i] for i in run], cite, known)
             if outlet is None and run[0] > 0 and labels[run[0] - 1] == EDITORIAL:
-                outlet = passage_outlet([texts[run[0] - 1]], None, known)  # the lead-in: "The Times reported:"
+                outlet = passage_outlet(
+                    [texts[run[0] - 1]], None, known
+                )  # the lead-in: "The Times reported:"
             outlet = outlet or (republished[1] if republished else None)
             for i in run:
                 out[i] = {"outlet": outlet, "url": cite, "passage": n}
