@@ -130,8 +130,8 @@ def voice_tallies(doc: Document) -> tuple[dict[str, VoiceTally], dict[str, Voice
     for layer in present_voiced_layers(doc):
         for span in doc.layers[layer]:
             tally(span_voice(doc, layer, span)).count(layer, span.label)
-            segment = enclosing_structure(doc, span.start, span.end)
-            in_comments = segment is not None and segment.label == COMMENT
+            container = enclosing_structure(doc, span.start, span.end)
+            in_comments = container is not None and container.label == COMMENT
             sections[COMMENTS if in_comments else ARTICLE].count(layer, span.label)
     return voices, sections
 
