@@ -33,14 +33,16 @@ COMMENT_TEMPLATES = [
 ]
 
 
-def windows_per_second(enc: Encoder, batch: int, batches: int, rng: np.random.Generator) -> tuple[float, float]:
+def windows_per_second(
+    enc: Encoder, batch: int, batches: int, rng: np.random.Generator
+) -> tuple[float, float]:
     ids = rng.integers(1000, 29000, size=(batch, MAX_TOKENS), dtype=np.int64)
     ids[:, 0], ids[:, -1] = enc.cls_id, enc.sep_id
     mask = np.ones_like(ids)
     enc.run_batch(ids, mask)  # warm-up
     t0 = time.perf_counter()
     for _ in range(batches):
-        states = enc.run_batch(ids, mask)
+        enc.run_batch(ids, mask)
     el = time.perf_counter() - t0
     return batch * batches / el, el / batches
 
@@ -78,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--batches", type=int, default=5)
-    p.add_argument("--fp32", type=Path, default=None, help="a model dir with an fp32 encoder.int8.onnx to compare")
+    p.add_argument(
+        "--fp32", type=Path, default=None, help="a model dir with an fp32 encoder.int8.onnx to compare"
+    )
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     rng = np.random.default_rng(0)
     res: dict[str, object] = {"threads": args.threads, "batch": args.batch, "tokens": MAX_TOKENS}

@@ -30,7 +30,7 @@ def test_windows_cover_everything_with_overlap(n: int) -> None:
     if n > E.MAX_TOKENS - 2:
         assert len(spans) > 1
         # consecutive windows overlap by exactly STRIDE pieces
-        for (a1, b1), (a2, _) in zip(spans, spans[1:], strict=False):
+        for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False):
             assert b1 - a2 == E.STRIDE or b1 == n
     else:
         assert spans == [(0, n)]

@@ -119,7 +119,9 @@ class Encoder:
         self.model_dir = Path(self.model_dir)
         for name in (ENCODER_FILE, TOKENIZER_FILE, CONFIG_FILE):
             if not (self.model_dir / name).is_file():
-                raise ModelMissingError(f"the shared encoder is not installed: {self.model_dir / name} is missing")
+                raise ModelMissingError(
+                    f"the shared encoder is not installed: {self.model_dir / name} is missing"
+                )
         self.config = json.loads((self.model_dir / CONFIG_FILE).read_text("utf-8"))
         self.tokenizer = load_tokenizer(str(self.model_dir / TOKENIZER_FILE))
         self.cls_id = self.tokenizer.token_to_id("[CLS]")
@@ -148,8 +150,9 @@ class Encoder:
             feeds["token_type_ids"] = np.zeros_like(ids)
         return self.session.run(None, feeds)[0]
 
-    def encode(self, texts: list[str], starts: list[int] | None = None,
-               batch_size: int = BATCH_SIZE) -> list[Encoded]:
+    def encode(
+        self, texts: list[str], starts: list[int] | None = None, batch_size: int = BATCH_SIZE
+    ) -> list[Encoded]:
         """Encode texts (one pass over all their windows, packed into batches); offsets shift by `starts`."""
         starts = starts if starts is not None else [0] * len(texts)
         toks = tokenize(self.tokenizer, texts)

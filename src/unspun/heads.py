@@ -49,8 +49,14 @@ def load_heads(model_dir: Path) -> dict[str, Head]:
     arrays = np.load(npz_path)
     heads = {}
     for name, spec in cfg["heads"].items():
-        heads[name] = Head(name, spec["kind"], tuple(spec["labels"]), spec["loss"],
-                           arrays[f"{name}.weight"].astype(np.float32), arrays[f"{name}.bias"].astype(np.float32))
+        heads[name] = Head(
+            name,
+            spec["kind"],
+            tuple(spec["labels"]),
+            spec["loss"],
+            arrays[f"{name}.weight"].astype(np.float32),
+            arrays[f"{name}.bias"].astype(np.float32),
+        )
     return heads
 
 

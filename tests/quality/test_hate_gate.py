@@ -22,7 +22,9 @@ pytestmark = [pytest.mark.quality, pytest.mark.model]
 @pytest.fixture(scope="module")
 def result() -> dict:
     if not (DATA / "hatexplain" / "dataset.jsonl").is_file():
-        pytest.skip(f"HateXplain is not available at {DATA / 'hatexplain'} (../shared/data beside the project)")
+        pytest.skip(
+            f"HateXplain is not available at {DATA / 'hatexplain'} (../shared/data beside the project)"
+        )
     if not model_installed():
         pytest.fail("the shipped encoder is missing: the quality gate cannot pass without it")
     from unspun.training.evaluate import run
@@ -47,8 +49,16 @@ def flat(metrics: dict, prefix: str = "") -> dict[str, float]:
 def test_floors_are_recorded() -> None:
     assert FLOORS.is_file(), f"{FLOORS} is missing"
     f = floors()
-    for key in ("accuracy", "macro_f1", "auroc", "bias.subgroup", "bias.bpsn", "bias.bnsp",
-                "rationale.token_f1", "rationale.iou_f1"):
+    for key in (
+        "accuracy",
+        "macro_f1",
+        "auroc",
+        "bias.subgroup",
+        "bias.bpsn",
+        "bias.bnsp",
+        "rationale.token_f1",
+        "rationale.iou_f1",
+    ):
         assert key in f, key
 
 

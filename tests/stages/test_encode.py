@@ -36,7 +36,11 @@ class CountingEncoder:
 
 
 def doc_with_segments() -> Document:
-    parts = [("A title here", TITLE), ("A paragraph. With two sentences.", EDITORIAL), ("A comment!", COMMENT)]
+    parts = [
+        ("A title here", TITLE),
+        ("A paragraph. With two sentences.", EDITORIAL),
+        ("A comment!", COMMENT),
+    ]
     text = "\n\n".join(p for p, _ in parts)
     doc = Document(text=text, language="en")
     pos = 0
@@ -54,8 +58,11 @@ def test_one_pass_states_per_segment_with_document_offsets(monkeypatch: pytest.M
     EncodeStage(Options())(doc)
     out = doc.parses[ENCODE]
     assert fake.calls == 1
-    assert [doc.span_text(s) for s in out.segments] == ["A title here", "A paragraph. With two sentences.",
-                                                        "A comment!"]
+    assert [doc.span_text(s) for s in out.segments] == [
+        "A title here",
+        "A paragraph. With two sentences.",
+        "A comment!",
+    ]
     for seg, enc in zip(out.segments, out.encoded, strict=True):
         pieces = "".join(doc.text[a:b] for a, b in enc.offsets)
         assert pieces == doc.span_text(seg).replace(" ", "")
@@ -93,8 +100,10 @@ def test_order_check_accepts_encode_between_sentences_and_hate() -> None:
 @pytest.mark.model
 @pytest.mark.skipif(not E.model_installed(), reason="the shipped encoder is not installed")
 def test_real_encoder_long_paragraph_is_windowed() -> None:
-    doc = Document(text=" ".join(["The port authority settled the dispute with the freight company."] * 40),
-                   language="en")
+    doc = Document(
+        text=" ".join(["The port authority settled the dispute with the freight company."] * 40),
+        language="en",
+    )
     doc.add(STRUCTURE, Span(0, len(doc.text), EDITORIAL, None, {}, "structure"))
     EncodeStage(Options())(doc)
     (enc,) = doc.parses[ENCODE].encoded

@@ -59,14 +59,26 @@ def toy_encode(doc: Document) -> EncodeOutput:
 
 def toy_model() -> HateModel:
     n_t = len(HATE_TARGETS)
-    cls = Head(CLASS_HEAD, "sequence", HATE_LABELS, "softmax",
-               np.array([[40.0, 0.0], [0.0, 0.0], [0.0, 1.0]], dtype=np.float32), np.zeros(3, dtype=np.float32))
+    cls = Head(
+        CLASS_HEAD,
+        "sequence",
+        HATE_LABELS,
+        "softmax",
+        np.array([[40.0, 0.0], [0.0, 0.0], [0.0, 1.0]], dtype=np.float32),
+        np.zeros(3, dtype=np.float32),
+    )
     tw = np.zeros((n_t, 2), dtype=np.float32)
     tb = np.full(n_t, -5.0, dtype=np.float32)
     tw[HATE_TARGETS.index("Refugee")] = [40.0, -2.0]
     tgt = Head(TARGET_HEAD, "sequence", HATE_TARGETS, "sigmoid", tw, tb)
-    rat = Head(RATIONALE_HEAD, "token", ("rationale",), "sigmoid",
-               np.array([[8.0, -4.0]], dtype=np.float32), np.zeros(1, dtype=np.float32))
+    rat = Head(
+        RATIONALE_HEAD,
+        "token",
+        ("rationale",),
+        "sigmoid",
+        np.array([[8.0, -4.0]], dtype=np.float32),
+        np.zeros(1, dtype=np.float32),
+    )
     return HateModel({h.name: h for h in (cls, tgt, rat)}, Decision(), {"Refugee": "immigrants/refugees"})
 
 
@@ -196,7 +208,9 @@ def test_news_reporting_about_groups_is_normal(sentence: str) -> None:
 @pytest.mark.model
 @needs_model
 def test_dehumanising_comment_is_hate_against_refugees_with_rationale() -> None:
-    comment = "Those dock workers are all illegals anyway, they're vermin who should be thrown out with the trash."
+    comment = (
+        "Those dock workers are all illegals anyway, they're vermin who should be thrown out with the trash."
+    )
     doc, spans = analyse([("Port deal criticised by council", TITLE), (comment, COMMENT)])
     assert [s.label for s in spans] == ["normal", "hate"]
     hate = spans[1]
@@ -209,6 +223,10 @@ def test_dehumanising_comment_is_hate_against_refugees_with_rationale() -> None:
 @pytest.mark.model
 @needs_model
 def test_rude_about_politicians_is_not_hate() -> None:
-    _, spans = analyse([("The bureaucrats running our docks are either incompetent or bought.", EDITORIAL),
-                        ("Does anyone have a link to the actual settlement document?", COMMENT)])
+    _, spans = analyse(
+        [
+            ("The bureaucrats running our docks are either incompetent or bought.", EDITORIAL),
+            ("Does anyone have a link to the actual settlement document?", COMMENT),
+        ]
+    )
     assert all(s.label != "hate" for s in spans)

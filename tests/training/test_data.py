@@ -26,15 +26,36 @@ def write_hatexplain(root: Path) -> Path:
     d = root / "hatexplain"
     d.mkdir()
     posts = [
-        {"post_id": "a", "post_tokens": ["they", "are", "vermin"], "rationales": [[0, 0, 1], [0, 1, 1], [0, 0, 1]],
-         "annotators": [{"label": "hatespeech", "target": ["Refugee"]}, {"label": "hatespeech", "target": ["Refugee", "Islam"]},
-                        {"label": "offensive", "target": ["None"]}]},
-        {"post_id": "b", "post_tokens": ["nice", "day"], "rationales": [],
-         "annotators": [{"label": "normal", "target": ["None"]}, {"label": "normal", "target": ["Women"]},
-                        {"label": "offensive", "target": ["None"]}]},
-        {"post_id": "c", "post_tokens": ["no", "majority"], "rationales": [],
-         "annotators": [{"label": "normal", "target": ["None"]}, {"label": "hatespeech", "target": ["None"]},
-                        {"label": "offensive", "target": ["None"]}]},
+        {
+            "post_id": "a",
+            "post_tokens": ["they", "are", "vermin"],
+            "rationales": [[0, 0, 1], [0, 1, 1], [0, 0, 1]],
+            "annotators": [
+                {"label": "hatespeech", "target": ["Refugee"]},
+                {"label": "hatespeech", "target": ["Refugee", "Islam"]},
+                {"label": "offensive", "target": ["None"]},
+            ],
+        },
+        {
+            "post_id": "b",
+            "post_tokens": ["nice", "day"],
+            "rationales": [],
+            "annotators": [
+                {"label": "normal", "target": ["None"]},
+                {"label": "normal", "target": ["Women"]},
+                {"label": "offensive", "target": ["None"]},
+            ],
+        },
+        {
+            "post_id": "c",
+            "post_tokens": ["no", "majority"],
+            "rationales": [],
+            "annotators": [
+                {"label": "normal", "target": ["None"]},
+                {"label": "hatespeech", "target": ["None"]},
+                {"label": "offensive", "target": ["None"]},
+            ],
+        },
     ]
     (d / "dataset.jsonl").write_text("\n".join(json.dumps(p) for p in posts) + "\n")
     (d / "post_id_divisions.json").write_text(json.dumps({"train": ["a", "b", "c"], "val": [], "test": []}))
@@ -74,5 +95,5 @@ def test_examples_and_piece_rationale(tmp_path: Path) -> None:
 
 
 def test_clean_tweet_matches_hatexplain_form() -> None:
-    raw = '!!! RT @mayasolovely: As a woman you &amp; me http://t.co/x @bob'
+    raw = "!!! RT @mayasolovely: As a woman you &amp; me http://t.co/x @bob"
     assert D.clean_tweet(raw) == "<user>: As a woman you & me <user>"

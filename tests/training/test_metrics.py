@@ -29,7 +29,9 @@ def test_macro_f1_and_ovr_auroc_match_sklearn() -> None:
     probs /= probs.sum(1, keepdims=True)
     pred = probs.argmax(1)
     assert M.macro_f1(y, pred, 3) == pytest.approx(sk.f1_score(y, pred, average="macro"))
-    assert M.auroc_ovr(y, probs) == pytest.approx(sk.roc_auc_score(y, probs, multi_class="ovr", average="macro"))
+    assert M.auroc_ovr(y, probs) == pytest.approx(
+        sk.roc_auc_score(y, probs, multi_class="ovr", average="macro")
+    )
 
 
 def test_generalized_mean_is_pulled_to_the_worst_value() -> None:

@@ -56,8 +56,11 @@ def load_hate_model(model_dir: Path | None = None) -> HateModel:
     heads = load_heads(d)
     cfg = json.loads((d / CONFIG_FILE).read_text("utf-8"))
     dec = cfg.get("hate_decision") or {}
-    decision = Decision(dec.get("toxic", DEFAULT_TOXIC_THRESHOLD), dec.get("rationale", DEFAULT_RATIONALE_THRESHOLD),
-                        dec.get("target", DEFAULT_TARGET_THRESHOLD))
+    decision = Decision(
+        dec.get("toxic", DEFAULT_TOXIC_THRESHOLD),
+        dec.get("rationale", DEFAULT_RATIONALE_THRESHOLD),
+        dec.get("target", DEFAULT_TARGET_THRESHOLD),
+    )
     return HateModel(heads, decision, dict(cfg.get("target_names") or {}))
 
 
@@ -86,8 +89,9 @@ def decide(scores: dict[str, float], toxic_threshold: float) -> str:
     return "hate" if scores["hate"] >= scores["offensive"] else "offensive"
 
 
-def rationale_words(enc: Encoded, idx: np.ndarray, probs: np.ndarray, word_ids: np.ndarray,
-                    threshold: float, text: str) -> list[tuple[int, int]]:
+def rationale_words(
+    enc: Encoded, idx: np.ndarray, probs: np.ndarray, word_ids: np.ndarray, threshold: float, text: str
+) -> list[tuple[int, int]]:
     """Character spans of the words (tokenizer words) whose mean piece probability reaches `threshold`."""
     spans = []
     words: dict[int, list[int]] = {}
@@ -103,8 +107,15 @@ def rationale_words(enc: Encoded, idx: np.ndarray, probs: np.ndarray, word_ids: 
     return spans
 
 
-def predict_range(enc: Encoded, start: int, end: int, model: HateModel, *, toxic_threshold: float | None = None,
-                  text: str | None = None) -> HatePrediction | None:
+def predict_range(
+    enc: Encoded,
+    start: int,
+    end: int,
+    model: HateModel,
+    *,
+    toxic_threshold: float | None = None,
+    text: str | None = None,
+) -> HatePrediction | None:
     """Hate heads over the pieces of [start, end) of an encoded text; None when the range has no piece.
 
     `text` is the encoded text itself (offsets relative to `enc.start`), used to find rationale words.
@@ -126,8 +137,9 @@ def predict_range(enc: Encoded, start: int, end: int, model: HateModel, *, toxic
     pred.target_ids = [tgt.labels[i] for i in order if tprobs[i] >= model.decision.target]
     pred.targets = [model.target_names.get(t, t) for t in pred.target_ids]
     if label != NORMAL and text is not None and enc.word_ids is not None:
-        pred.rationale = rationale_words(enc, idx, pred.piece_rationale, enc.word_ids[idx],
-                                         model.decision.rationale, text)
+        pred.rationale = rationale_words(
+            enc, idx, pred.piece_rationale, enc.word_ids[idx], model.decision.rationale, text
+        )
     return pred
 
 

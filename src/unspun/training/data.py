@@ -99,15 +99,20 @@ def load_hatexplain(data: Path, split: str) -> list[HateXplainPost]:
             if n < 2:
                 continue
             target_votes = Counter(t for a in rec["annotators"] for t in set(a["target"]))
-            targets = [t for t, k in target_votes.items() if k >= MIN_TARGET_VOTES and t not in ("None", "Other")]
+            targets = [
+                t for t, k in target_votes.items() if k >= MIN_TARGET_VOTES and t not in ("None", "Other")
+            ]
             words = rec["post_tokens"]
             text, spans = join_words(words)
             rationale = None
             rats = [r for r in rec.get("rationales") or [] if len(r) == len(words)]
             if rats:
                 rationale = np.mean(np.asarray(rats, dtype=np.float32), axis=0)
-            posts.append(HateXplainPost(rec["post_id"], words, text, spans, HATEXPLAIN_LABELS[label],
-                                        sorted(targets), rationale))
+            posts.append(
+                HateXplainPost(
+                    rec["post_id"], words, text, spans, HATEXPLAIN_LABELS[label], sorted(targets), rationale
+                )
+            )
     return posts
 
 
@@ -118,10 +123,18 @@ def target_vector(targets: list[str]) -> np.ndarray:
 def hatexplain_examples(data: Path, split: str) -> list[Example]:
     out = []
     for p in load_hatexplain(data, split):
-        out.append(Example(
-            p.text, "hatexplain", HATE_LABELS.index(p.label), target_vector(p.targets), p.word_spans,
-            p.rationale if p.label != "normal" else None, 1.0, p.post_id,
-        ))
+        out.append(
+            Example(
+                p.text,
+                "hatexplain",
+                HATE_LABELS.index(p.label),
+                target_vector(p.targets),
+                p.word_spans,
+                p.rationale if p.label != "normal" else None,
+                1.0,
+                p.post_id,
+            )
+        )
     return out
 
 
@@ -140,7 +153,7 @@ def clean_tweet(text: str) -> str:
 
 
 def davidson_examples(data: Path, *, seed: int, max_offensive: int, weight: float) -> list[Example]:
-    """Davidson et al. 2017 (class 0 hate, 1 offensive, 2 neither); its large offensive class is subsampled."""
+    """Davidson et al. 2017 (0 hate, 1 offensive, 2 neither); its large offensive class is subsampled."""
     path = Path(data) / "davidson" / "labeled_data.csv"
     if not path.is_file():
         raise DataError(f"Davidson data not found: {path}")
@@ -152,8 +165,9 @@ def davidson_examples(data: Path, *, seed: int, max_offensive: int, weight: floa
                 continue
             cls = int(row["class"])
             label = ("hate", "offensive", "normal")[cls]
-            by_class[cls].append(Example(text, "davidson", HATE_LABELS.index(label), weight=weight,
-                                         id=f"davidson-{row['']}"))
+            by_class[cls].append(
+                Example(text, "davidson", HATE_LABELS.index(label), weight=weight, id=f"davidson-{row['']}")
+            )
     rng = random.Random(seed)
     rng.shuffle(by_class[1])
     return by_class[0] + by_class[1][:max_offensive] + by_class[2]
@@ -185,7 +199,9 @@ def silver_normal_examples(data: Path, *, seed: int, n: int, weight: float) -> l
                 sentences += [s.strip() for s in _SENT_END.split(para.strip()) if s.strip()]
     sentences = [s for s in dict.fromkeys(sentences) if 20 <= len(s) <= 600]
     if not sentences:
-        raise DataError(f"no silver sentences found under {data} (claimbuster/train.json, polnear/train/text)")
+        raise DataError(
+            f"no silver sentences found under {data} (claimbuster/train.json, polnear/train/text)"
+        )
     terms = identity_terms()
     rng = random.Random(seed)
     rng.shuffle(sentences)
@@ -193,8 +209,10 @@ def silver_normal_examples(data: Path, *, seed: int, n: int, weight: float) -> l
     chosen = group[: n // 2]
     taken = set(chosen)
     chosen += [s for s in sentences if s not in taken][: n - len(chosen)]
-    return [Example(s, "silver-normal", HATE_LABELS.index("normal"), weight=weight, id=f"silver-{i}")
-            for i, s in enumerate(chosen)]
+    return [
+        Example(s, "silver-normal", HATE_LABELS.index("normal"), weight=weight, id=f"silver-{i}")
+        for i, s in enumerate(chosen)
+    ]
 
 
 @dataclass

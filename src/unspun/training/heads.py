@@ -22,8 +22,19 @@ HATE_LABELS: tuple[str, ...] = ("hate", "offensive", "normal")
 # HateXplain target communities named by >= 2 annotators on at least ~30 train posts ("None" and "Other"
 # are not groups). The first ten are the communities of the paper's bias evaluation.
 HATE_TARGETS: tuple[str, ...] = (
-    "African", "Islam", "Jewish", "Homosexual", "Women", "Refugee", "Arab", "Caucasian", "Asian", "Hispanic",
-    "Men", "Disability", "Christian",
+    "African",
+    "Islam",
+    "Jewish",
+    "Homosexual",
+    "Women",
+    "Refugee",
+    "Arab",
+    "Caucasian",
+    "Asian",
+    "Hispanic",
+    "Men",
+    "Disability",
+    "Christian",
 )
 BIAS_COMMUNITIES: tuple[str, ...] = HATE_TARGETS[:10]
 
@@ -58,5 +69,7 @@ register_head(HeadSpec("hate_rationale", "hate", TOKEN, ("rationale",), SIGMOID,
 def heads_for(tasks: list[str]) -> list[HeadSpec]:
     heads = [h for h in HEADS.values() if h.task in tasks]
     if not heads:
-        raise ValueError(f"no heads registered for tasks {tasks}; known tasks: {sorted({h.task for h in HEADS.values()})}")
+        raise ValueError(
+            f"no heads registered for tasks {tasks}; known tasks: {sorted({h.task for h in HEADS.values()})}"
+        )
     return heads

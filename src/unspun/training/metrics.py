@@ -78,8 +78,9 @@ class BiasScores:
     per_community: dict[str, dict[str, float]]
 
 
-def bias_aucs(toxic: np.ndarray, score: np.ndarray, communities: list[set[str]],
-              names: tuple[str, ...]) -> BiasScores:
+def bias_aucs(
+    toxic: np.ndarray, score: np.ndarray, communities: list[set[str]], names: tuple[str, ...]
+) -> BiasScores:
     """Subgroup, BPSN and BNSP AUCs per community and their generalized means (p = -5)."""
     toxic = np.asarray(toxic, dtype=bool)
     score = np.asarray(score, dtype=np.float64)

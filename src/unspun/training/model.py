@@ -38,7 +38,9 @@ class MultiTaskModel(nn.Module):
         self.heads = nn.ModuleDict({h.name: nn.Linear(hidden, len(h.labels)) for h in heads})
         self.dropout = nn.Dropout(DROPOUT)
 
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor, content: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(
+        self, ids: torch.Tensor, mask: torch.Tensor, content: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
         """Logits per head: sequence heads (b, k), token heads (b, t, k). `content` masks real pieces."""
         states = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
         c = content.unsqueeze(-1).to(states.dtype)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import random
 import time
 from dataclasses import dataclass
@@ -49,12 +48,24 @@ def build_task(task: str, args: argparse.Namespace, tokenizer: Any) -> TaskData:
         train = D.hatexplain_examples(args.data, "train")
         n_hx = len(train)
         if args.davidson_weight > 0:
-            train += D.davidson_examples(args.data, seed=args.seed, max_offensive=args.davidson_max_offensive,
-                                         weight=args.davidson_weight)
+            train += D.davidson_examples(
+                args.data,
+                seed=args.seed,
+                max_offensive=args.davidson_max_offensive,
+                weight=args.davidson_weight,
+            )
         if args.silver_n > 0:
-            train += D.silver_normal_examples(args.data, seed=args.seed, n=args.silver_n, weight=args.silver_weight)
-        log.info("hate: %d HateXplain train posts, %d extra examples (Davidson weight %.2f, silver normal "
-                 "weight %.2f)", n_hx, len(train) - n_hx, args.davidson_weight, args.silver_weight)
+            train += D.silver_normal_examples(
+                args.data, seed=args.seed, n=args.silver_n, weight=args.silver_weight
+            )
+        log.info(
+            "hate: %d HateXplain train posts, %d extra examples (Davidson weight %.2f, silver normal "
+            "weight %.2f)",
+            n_hx,
+            len(train) - n_hx,
+            args.davidson_weight,
+            args.silver_weight,
+        )
         val = D.hatexplain_examples(args.data, "val")
         return TaskData("hate", D.featurize(tokenizer, train), D.featurize(tokenizer, val))
     raise UnspunError(f"unknown task {task!r}; known tasks: hate")
@@ -116,8 +127,17 @@ def collate(feats: list[Any], cls_id: int, sep_id: int, n_targets: int) -> dict[
         if f.rationale is not None:
             rationale[r, 1 : n + 1] = torch.from_numpy(f.rationale)
             has_rationale[r] = True
-    return {"ids": ids, "mask": mask, "content": content, "label": label, "targets": targets,
-            "has_targets": has_targets, "rationale": rationale, "has_rationale": has_rationale, "weight": weight}
+    return {
+        "ids": ids,
+        "mask": mask,
+        "content": content,
+        "label": label,
+        "targets": targets,
+        "has_targets": has_targets,
+        "rationale": rationale,
+        "has_rationale": has_rationale,
+        "weight": weight,
+    }
 
 
 def task_loss(out: dict[str, Any], batch: dict[str, Any], task: str) -> Any:
@@ -135,8 +155,9 @@ def task_loss(out: dict[str, Any], batch: dict[str, Any], task: str) -> Any:
             total = total + HEADS["hate_class"].weight * (ce * w[lab]).sum() / w[lab].sum()
         ht = batch["has_targets"]
         if ht.any():
-            bce = F.binary_cross_entropy_with_logits(out["hate_targets"][ht], batch["targets"][ht],
-                                                     reduction="none").mean(1)
+            bce = F.binary_cross_entropy_with_logits(
+                out["hate_targets"][ht], batch["targets"][ht], reduction="none"
+            ).mean(1)
             total = total + HEADS["hate_targets"].weight * (bce * w[ht]).sum() / w[ht].sum()
         hr = batch["has_rationale"]
         if hr.any():
@@ -149,8 +170,9 @@ def task_loss(out: dict[str, Any], batch: dict[str, Any], task: str) -> Any:
     raise UnspunError(f"no loss defined for task {task!r}")
 
 
-def predict_feats(model: Any, feats: list[Any], cls_id: int, sep_id: int, n_targets: int, *,
-                  batch_size: int, bf16: bool) -> dict[str, list[np.ndarray]]:
+def predict_feats(
+    model: Any, feats: list[Any], cls_id: int, sep_id: int, n_targets: int, *, batch_size: int, bf16: bool
+) -> dict[str, list[np.ndarray]]:
     """Head outputs (probabilities) for features, in order; token heads cut to each example's pieces."""
     import torch
 
@@ -175,7 +197,9 @@ def predict_feats(model: Any, feats: list[Any], cls_id: int, sep_id: int, n_targ
     return res
 
 
-def validate(model: Any, task: TaskData, tok_ids: tuple[int, int], args: argparse.Namespace) -> dict[str, float]:
+def validate(
+    model: Any, task: TaskData, tok_ids: tuple[int, int], args: argparse.Namespace
+) -> dict[str, float]:
     from unspun.training import metrics as M
     from unspun.training.heads import HATE_TARGETS
 
@@ -194,8 +218,13 @@ def validate(model: Any, task: TaskData, tok_ids: tuple[int, int], args: argpars
         gold_r.append(f.example.word_rationale >= 0.5)
         pred_r.append(word_p >= 0.5)
     rat = M.rationale_scores(gold_r, pred_r)
-    return {"accuracy": M.accuracy(y, pred), "macro_f1": M.macro_f1(y, pred, 3),
-            "auroc": M.auroc_ovr(y, probs), "token_f1": rat["token_f1"], "iou_f1": rat["iou_f1"]}
+    return {
+        "accuracy": M.accuracy(y, pred),
+        "macro_f1": M.macro_f1(y, pred, 3),
+        "auroc": M.auroc_ovr(y, probs),
+        "token_f1": rat["token_f1"],
+        "iou_f1": rat["iou_f1"],
+    }
 
 
 def word_scores(piece_scores: np.ndarray, piece_word: np.ndarray, n_words: int) -> np.ndarray:
@@ -233,22 +262,33 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="unspun train", description=__doc__.splitlines()[0])
     p.add_argument("task", nargs="?", help="task to train (same as --tasks TASK)")
     p.add_argument("--tasks", default=None, help="comma-separated tasks (known: hate)")
-    p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="datasets directory (default ../shared/data)")
+    p.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="datasets directory (default ../shared/data)"
+    )
     p.add_argument("--out", type=Path, default=None, help="run directory (default runs/<tasks>)")
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (smoke tests)")
     p.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
-    p.add_argument("--export", action="store_true",
-                   help="export <out>/best.pt to int8 ONNX, check it against fp32, install it in the package")
+    p.add_argument(
+        "--export",
+        action="store_true",
+        help="export <out>/best.pt to int8 ONNX, check it against fp32, install it in the package",
+    )
     p.add_argument("--export-only", action="store_true", help="skip training, only --export")
-    p.add_argument("--install-dir", type=Path, default=None, help="where --export installs (default: package)")
+    p.add_argument(
+        "--install-dir", type=Path, default=None, help="where --export installs (default: package)"
+    )
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--no-bf16", dest="bf16", action="store_false", help="train in fp32 (default: bf16 autocast)")
+    p.add_argument(
+        "--no-bf16", dest="bf16", action="store_false", help="train in fp32 (default: bf16 autocast)"
+    )
     p.add_argument("--save-every", type=int, default=200, help="steps between resumable checkpoints")
     p.add_argument("--evals-per-epoch", type=int, default=2)
-    p.add_argument("--davidson-weight", type=float, default=0.5, help="loss weight of Davidson tweets (0: none)")
+    p.add_argument(
+        "--davidson-weight", type=float, default=0.5, help="loss weight of Davidson tweets (0: none)"
+    )
     p.add_argument("--davidson-max-offensive", type=int, default=4000)
     p.add_argument("--silver-n", type=int, default=3000, help="silver normal news/debate sentences (0: none)")
     p.add_argument("--silver-weight", type=float, default=0.5)
@@ -262,13 +302,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def checkpoint_state(model: Any, opt: Any, sched: Any, step: int, epoch: int, pos: int, best: float,
-                     args: argparse.Namespace) -> dict[str, Any]:
+def checkpoint_state(
+    model: Any, opt: Any, sched: Any, step: int, epoch: int, pos: int, best: float, args: argparse.Namespace
+) -> dict[str, Any]:
     import torch
 
-    return {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "step": step,
-            "epoch": epoch, "pos": pos, "best": best, "tasks": args.task_list,
-            "torch_rng": torch.get_rng_state(), "np_rng": np.random.get_state(), "py_rng": random.getstate()}
+    return {
+        "model": model.state_dict(),
+        "opt": opt.state_dict(),
+        "sched": sched.state_dict(),
+        "step": step,
+        "epoch": epoch,
+        "pos": pos,
+        "best": best,
+        "tasks": args.task_list,
+        "torch_rng": torch.get_rng_state(),
+        "np_rng": np.random.get_state(),
+        "py_rng": random.getstate(),
+    }
 
 
 def save(obj: Any, path: Path) -> None:
@@ -297,8 +348,10 @@ def train(args: argparse.Namespace) -> int:
     model.train()
     head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
     enc_params = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
-    opt = torch.optim.AdamW([{"params": enc_params, "lr": LR_ENCODER}, {"params": head_params, "lr": LR_HEADS}],
-                            weight_decay=WEIGHT_DECAY)
+    opt = torch.optim.AdamW(
+        [{"params": enc_params, "lr": LR_ENCODER}, {"params": head_params, "lr": LR_HEADS}],
+        weight_decay=WEIGHT_DECAY,
+    )
     steps_per_epoch = len(epoch_plan(tasks, args.batch_size, args.seed, 0))
     total = args.max_steps or steps_per_epoch * args.epochs
     warm = max(1, int(total * WARMUP))
@@ -320,11 +373,24 @@ def train(args: argparse.Namespace) -> int:
         torch.set_rng_state(ck["torch_rng"])
         np.random.set_state(ck["np_rng"])
         random.setstate(ck["py_rng"])
-        log.info("resumed from %s at step %d (epoch %d, batch %d), best val %.4f", last, step, start_epoch,
-                 start_pos, best)
+        log.info(
+            "resumed from %s at step %d (epoch %d, batch %d), best val %.4f",
+            last,
+            step,
+            start_epoch,
+            start_pos,
+            best,
+        )
     (args.out / "args.json").write_text(json.dumps({k: str(v) for k, v in vars(args).items()}, indent=1))
-    log.info("tasks %s: %d steps/epoch, %d steps total, batch %d, bf16=%s, threads %d", args.task_list,
-             steps_per_epoch, total, args.batch_size, args.bf16, args.threads)
+    log.info(
+        "tasks %s: %d steps/epoch, %d steps total, batch %d, bf16=%s, threads %d",
+        args.task_list,
+        steps_per_epoch,
+        total,
+        args.batch_size,
+        args.bf16,
+        args.threads,
+    )
     eval_at = {round(steps_per_epoch * (k + 1) / args.evals_per_epoch) for k in range(args.evals_per_epoch)}
     t0 = time.time()
     seen = 0
@@ -351,18 +417,33 @@ def train(args: argparse.Namespace) -> int:
             run_loss += loss.item()
             if step % 20 == 0:
                 el = time.time() - t0
-                log.info("epoch %d step %d/%d (batch %d/%d) loss %.4f | %.1f ex/s", epoch, step, total, pos + 1,
-                         len(plan), run_loss / 20, seen / el, )
+                log.info(
+                    "epoch %d step %d/%d (batch %d/%d) loss %.4f | %.1f ex/s",
+                    epoch,
+                    step,
+                    total,
+                    pos + 1,
+                    len(plan),
+                    run_loss / 20,
+                    seen / el,
+                )
                 run_loss = 0.0
             done_epoch_part = (pos + 1) in eval_at or step >= total
             if done_epoch_part:
                 scores = validate(model, tasks[0], tok_ids, args)
                 key = scores.get("macro_f1", 0.0) + 0.1 * scores.get("auroc", 0.0)
-                log.info("val epoch %d step %d: %s", epoch, step, json.dumps({k: round(v, 4) for k, v in scores.items()}))
+                log.info(
+                    "val epoch %d step %d: %s",
+                    epoch,
+                    step,
+                    json.dumps({k: round(v, 4) for k, v in scores.items()}),
+                )
                 if key > best:
                     best = key
-                    save({"model": model.state_dict(), "tasks": args.task_list, "step": step, "val": scores},
-                         args.out / "best.pt")
+                    save(
+                        {"model": model.state_dict(), "tasks": args.task_list, "step": step, "val": scores},
+                        args.out / "best.pt",
+                    )
                     log.info("new best (macro_f1 + 0.1 auroc = %.4f) saved to %s", key, args.out / "best.pt")
             if step % args.save_every == 0 or done_epoch_part:
                 nxt_epoch, nxt_pos = (epoch, pos + 1) if pos + 1 < len(plan) else (epoch + 1, 0)
