@@ -41,6 +41,9 @@ class Run:
     seconds: float
     load_seconds: float
     errors: int = 0
+    #: CPU time spent analysing (all processes): unlike wall time, it barely moves when other jobs share
+    #: the machine, so docs per CPU-second compares runs taken under different loads
+    cpu_seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -49,6 +52,7 @@ class Run:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "docs_per_second": round(self.docs_per_second, 2),
+                "docs_per_cpu_second": round(self.documents / self.cpu_seconds, 2) if self.cpu_seconds else 0,
                 "chars_per_second": round(self.characters / self.seconds) if self.seconds else 0}
 
 
@@ -78,6 +82,7 @@ def run_single(paths: list[Path], stages: tuple[str, ...]) -> Run:
     timings = {name: 0.0 for name in ("read", "extract", *stages)}
     chars = errors = 0
     start = time.perf_counter()
+    cpu_start = time.process_time()
     for path in paths:
         t = time.perf_counter()
         try:
@@ -94,7 +99,8 @@ def run_single(paths: list[Path], stages: tuple[str, ...]) -> Run:
         except UnspunError:
             errors += 1
     seconds = time.perf_counter() - start
-    return Run(1, len(paths) - errors, chars, seconds, load, errors,
+    cpu = time.process_time() - cpu_start
+    return Run(1, len(paths) - errors, chars, seconds, load, errors, round(cpu, 3),
                {k: round(v, 3) for k, v in timings.items()})
 
 
@@ -103,8 +109,14 @@ def run_single(paths: list[Path], stages: tuple[str, ...]) -> Run:
 _PIPELINE: Any = None
 
 
+#: one BLAS/OpenMP thread per worker: the pool is the parallelism (threads per worker would oversubscribe)
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _init_worker(stages: tuple[str, ...], warm_text: str) -> None:
     global _PIPELINE
+    for var in _THREAD_VARS:
+        os.environ[var] = "1"  # before numpy is imported in this (spawned) process
     from unspun.options import Options
     from unspun.pipeline import Pipeline
 
@@ -117,17 +129,19 @@ def _ready(_: int) -> int:
     return os.getpid()
 
 
-def _analyse(path: str) -> tuple[int, int]:
+def _analyse(path: str) -> tuple[int, int, float]:
+    """(characters analysed, errors, CPU seconds) of one article, in a worker."""
     from unspun.errors import UnspunError
     from unspun.readers import source_from_bytes
 
+    cpu = time.process_time()
     data = Path(path).read_bytes()
     try:
         doc = _PIPELINE.analyze(source_from_bytes(data, name=Path(path).name, id=Path(path).name,
                                                   options=_PIPELINE.options))
     except UnspunError:
-        return 0, 1
-    return len(doc.text), 0
+        return 0, 1, time.process_time() - cpu
+    return len(doc.text), 0, time.process_time() - cpu
 
 
 def run_pool(paths: list[Path], stages: tuple[str, ...], workers: int) -> Run:
@@ -139,9 +153,10 @@ def run_pool(paths: list[Path], stages: tuple[str, ...], workers: int) -> Run:
         start = time.perf_counter()
         results = pool.map(_analyse, [str(p) for p in paths], chunksize=4)
         seconds = time.perf_counter() - start
-    chars = sum(c for c, _ in results)
-    errors = sum(e for _, e in results)
-    return Run(workers, len(paths) - errors, chars, seconds, load, errors)
+    chars = sum(r[0] for r in results)
+    errors = sum(r[1] for r in results)
+    cpu = round(sum(r[2] for r in results), 3)
+    return Run(workers, len(paths) - errors, chars, seconds, load, errors, cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,10 +178,12 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"{len(paths)} PTC articles, {runs[0].characters:,} characters; pipeline: read -> extract -> "
           f"{' -> '.join(stages)}")
-    print(f"{'processes':>9} {'docs/s':>8} {'chars/s':>10} {'seconds':>8} {'load s':>7} {'errors':>6}")
+    print(f"{'processes':>9} {'docs/s':>8} {'chars/s':>10} {'seconds':>8} {'docs/cpu-s':>10} {'load s':>7} "
+          f"{'errors':>6}")
     for r in runs:
         print(f"{r.workers:>9} {r.docs_per_second:>8.1f} {r.characters / r.seconds:>10,.0f} "
-              f"{r.seconds:>8.2f} {r.load_seconds:>7.2f} {r.errors:>6}")
+              f"{r.seconds:>8.2f} {r.documents / r.cpu_seconds:>10.1f} {r.load_seconds:>7.2f} {r.errors:>6}")
+    print(f"load average while running (1 min): {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     total = sum(runs[0].stage_seconds.values())
     print("one process, time per stage: " + ", ".join(
         f"{k} {v / total:.0%}" for k, v in runs[0].stage_seconds.items()))
@@ -177,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         "corpus": f"ptc-semeval2020/train-articles (first {len(paths)} by name)",
         "stages": ["read", "extract", *stages],
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+                    "platform": platform.platform(), "load_average_1min": round(os.getloadavg()[0], 2)},
         "runs": [r.to_dict() for r in runs],
         "median_article_chars": statistics.median(len(p.read_text("utf-8")) for p in paths),
     }
