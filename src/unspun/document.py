@@ -93,7 +93,8 @@ class Document:
     def add(self, layer: str, span: Span) -> Span:
         if not 0 <= span.start <= span.end <= len(self.text):
             raise ValueError(
-                f"span [{span.start}, {span.end}) of layer {layer!r} lies outside the text (0..{len(self.text)})"
+                f"span [{span.start}, {span.end}) of layer {layer!r} lies outside the text "
+                f"(0..{len(self.text)})"
             )
         self.layer(layer).append(span)
         return span
@@ -172,7 +173,9 @@ class Document:
                 span = Span(s["start"], s["end"], s["label"], s.get("score"), dict(s.get("attrs") or {}),
                             s.get("stage", ""))
                 if doc.text[span.start : span.end] != s.get("text", doc.text[span.start : span.end]):
-                    raise ValueError(f"span text of layer {name!r} at {span.start} does not match the document text")
+                    raise ValueError(
+                        f"span text of layer {name!r} at {span.start} does not match the document text"
+                    )
                 doc.add(name, span)
         return doc
 

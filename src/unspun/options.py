@@ -1,4 +1,5 @@
-"""The one typed options object: package defaults, overridden by a config file, CLI flags or HTTP parameters."""
+"""The one typed options object: package defaults, overridden by a config file, CLI flags or HTTP
+parameters."""
 
 from __future__ import annotations
 

@@ -69,7 +69,9 @@ class Stage(Generic[R]):
         if self.english_only and doc.language not in (None, "en"):
             for layer in self.assigns:
                 doc.layer(layer)
-            doc.warn(f"{self.name}: skipped, it works on English text only (document language: {doc.language})")
+            doc.warn(
+                f"{self.name}: skipped, it works on English text only (document language: {doc.language})"
+            )
             doc.summary.setdefault("skipped", {})[self.name] = f"language {doc.language}"
             return doc
         self.set_annotations(doc, self.predict(doc))
@@ -124,8 +126,8 @@ def check_order(stages: Iterable[type[Stage[Any]]]) -> None:
         missing = [layer for layer in cls.requires if layer not in provided]
         if missing:
             raise PipelineError(
-                f"stage {cls.name!r} requires {', '.join(map(repr, missing))}, which no earlier stage assigns "
-                f"(order: {' -> '.join([*seen, cls.name])})"
+                f"stage {cls.name!r} requires {', '.join(map(repr, missing))}, "
+                f"which no earlier stage assigns (order: {' -> '.join([*seen, cls.name])})"
             )
         if cls.name in seen:
             raise PipelineError(f"stage {cls.name!r} appears twice")
