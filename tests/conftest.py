@@ -4,10 +4,24 @@ careful human analysis in examples/README.md) for the renderers and the summary 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from testpaths import EXAMPLES, FAST_STAGES
+from testpaths import EXAMPLES, FAST_STAGES, FIXTURE_PAGES
 
 from unspun.document import Document, Span
+
+
+@pytest.fixture
+def examples() -> Path:
+    """The bundled example pages (copies of ../shared/examples, so tests run without ../shared)."""
+    return EXAMPLES
+
+
+@pytest.fixture
+def pages() -> Path:
+    """Our own fixture pages in other layouts."""
+    return FIXTURE_PAGES
 
 
 @pytest.fixture(scope="session")
