@@ -141,7 +141,8 @@ class _Gazetteer:
         An alias that starts with "The" needs the article in the text ("The Economist" is not "economist"
         and "The Verge" is not "verge"), but the mention's span leaves the article out.
         """
-        with_article, bare = set(), set()
+        with_article: set[str] = set()
+        bare: set[str] = set()
         for alias in aliases:
             rest = ARTICLE_RE.sub("", alias)
             (with_article if rest != alias else bare).add(rest)

@@ -141,14 +141,12 @@ def find_outlets(doc: Document) -> OutletsResult:
         if not canonical:
             continue
         key = name_key(canonical)
-        entry = outlets.get(key)
-        if entry is None:
-            domain = url_domain or (profile.domain if profile else None)
-            entry = outlets[key] = OutletSummary(canonical, domain, profile)
-        entry.carries_quoted = True
-        if entry.domain is None and url_domain:
+        domain = url_domain or (profile.domain if profile else None)
+        carrier = outlets.setdefault(key, OutletSummary(canonical, domain, profile))
+        carrier.carries_quoted = True
+        if carrier.domain is None and url_domain:
             # the page links this outlet's name to its site: its domain is known from the page itself
-            entry.domain = url_domain
+            carrier.domain = url_domain
         if url_domain:
             cited_domains.setdefault(key, url_domain)
     spans = [OutletSpan(s.start, s.end, s.canonical, s.domain or cited_domains.get(name_key(s.canonical)),
