@@ -113,6 +113,9 @@ def test_decide_uses_the_toxicity_threshold() -> None:
     assert decide({"hate": 0.3, "offensive": 0.25, "normal": 0.45}, 0.5) == "hate"
     assert decide({"hate": 0.3, "offensive": 0.25, "normal": 0.45}, 0.6) == "normal"
     assert decide({"hate": 0.2, "offensive": 0.5, "normal": 0.3}, 0.5) == "offensive"
+    # the hate-vs-offensive offset chosen on val moves close calls between the two
+    assert decide({"hate": 0.33, "offensive": 0.37, "normal": 0.3}, 0.5, hate_offset=0.05) == "hate"
+    assert decide({"hate": 0.33, "offensive": 0.37, "normal": 0.3}, 0.5, hate_offset=0.0) == "offensive"
 
 
 def test_one_span_per_article_sentence_and_per_comment() -> None:

@@ -36,11 +36,13 @@ _WORDLIKE = re.compile(r"\w")
 
 @dataclass(frozen=True)
 class Decision:
-    """How probabilities become a label: toxic when 1 - p(normal) >= `toxic`, then hate vs offensive."""
+    """How probabilities become a label: toxic when 1 - p(normal) >= `toxic`; then hate when
+    p(hate) >= p(offensive) - `hate_offset` (offensive otherwise)."""
 
     toxic: float = DEFAULT_TOXIC_THRESHOLD
     rationale: float = DEFAULT_RATIONALE_THRESHOLD
     target: float = DEFAULT_TARGET_THRESHOLD
+    hate_offset: float = 0.0
 
 
 @dataclass
@@ -60,6 +62,7 @@ def load_hate_model(model_dir: Path | None = None) -> HateModel:
         dec.get("toxic", DEFAULT_TOXIC_THRESHOLD),
         dec.get("rationale", DEFAULT_RATIONALE_THRESHOLD),
         dec.get("target", DEFAULT_TARGET_THRESHOLD),
+        dec.get("hate_offset", 0.0),
     )
     return HateModel(heads, decision, dict(cfg.get("target_names") or {}))
 
@@ -83,10 +86,10 @@ class HatePrediction:
         return self.scores[self.label]
 
 
-def decide(scores: dict[str, float], toxic_threshold: float) -> str:
+def decide(scores: dict[str, float], toxic_threshold: float, hate_offset: float = 0.0) -> str:
     if 1.0 - scores[NORMAL] < toxic_threshold:
         return NORMAL
-    return "hate" if scores["hate"] >= scores["offensive"] else "offensive"
+    return "hate" if scores["hate"] >= scores["offensive"] - hate_offset else "offensive"
 
 
 def rationale_words(
@@ -126,7 +129,8 @@ def predict_range(
     cls = model.heads[CLASS_HEAD]
     probs = cls(vec[None, :])[0]
     scores = {label: float(p) for label, p in zip(cls.labels, probs, strict=True)}
-    label = decide(scores, model.decision.toxic if toxic_threshold is None else toxic_threshold)
+    toxic = model.decision.toxic if toxic_threshold is None else toxic_threshold
+    label = decide(scores, toxic, model.decision.hate_offset)
     pred = HatePrediction(start, end, label, scores)
     idx = enc.pieces_in(start, end)
     pred.piece_idx = idx

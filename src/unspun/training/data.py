@@ -173,6 +173,33 @@ def davidson_examples(data: Path, *, seed: int, max_offensive: int, weight: floa
     return by_class[0] + by_class[1][:max_offensive] + by_class[2]
 
 
+_APOSTROPHE = re.compile(r"['’]")
+_NOT_WORD = re.compile(r"[^\w\s<>]")
+
+
+def hatexplain_form(text: str) -> str:
+    """A text as HateXplain's pre-tokenised posts read: lower case, no punctuation, no apostrophes."""
+    text = _NOT_WORD.sub(" ", _APOSTROPHE.sub("", text.lower()))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def punctuation_mix(examples: list[Example], *, seed: int, share: float) -> list[Example]:
+    """Rewrite a seeded `share` of the examples in HateXplain's form.
+
+    HateXplain posts carry no punctuation while Davidson tweets and news sentences do; without this mix the
+    model learns "punctuation means normal" (a quoted slur with a full stop passed as normal).
+    """
+    rng = random.Random(seed)
+    out = []
+    for ex in examples:
+        if rng.random() < share:
+            text = hatexplain_form(ex.text)
+            if text:
+                ex = Example(text, ex.source, ex.label, ex.targets, [], None, ex.weight, ex.id + "-plain")
+        out.append(ex)
+    return out
+
+
 def identity_terms() -> set[str]:
     text = resources.files("unspun.training").joinpath("identity_terms.txt").read_text("utf-8")
     return {w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#")}

@@ -31,6 +31,7 @@ DEFAULT_DATA = Path("../shared/data")
 TOXIC_GRID = tuple(round(x, 2) for x in np.arange(0.30, 0.71, 0.02))
 RATIONALE_GRID = tuple(round(x, 2) for x in np.arange(0.20, 0.71, 0.05))
 TARGET_GRID = tuple(round(x, 2) for x in np.arange(0.20, 0.71, 0.05))
+HATE_OFFSET_GRID = tuple(round(x, 2) for x in np.arange(-0.20, 0.21, 0.02))
 
 
 @dataclass
@@ -91,7 +92,7 @@ def hatexplain_predictions(data: Path, split: str, model_dir: Path | None, limit
 
 
 def hate_metrics(
-    posts: list[Any], preds: list[PostPrediction], toxic: float, rationale: float
+    posts: list[Any], preds: list[PostPrediction], toxic: float, rationale: float, hate_offset: float = 0.0
 ) -> dict[str, Any]:
     from unspun.stages.hate import decide
     from unspun.training import metrics as M
@@ -99,7 +100,7 @@ def hate_metrics(
 
     y = np.asarray([HATE_LABELS.index(p.label) for p in posts])
     probs = np.stack([p.probs for p in preds])
-    labels = [decide(dict(zip(HATE_LABELS, pr, strict=True)), toxic) for pr in probs]
+    labels = [decide(dict(zip(HATE_LABELS, pr, strict=True)), toxic, hate_offset) for pr in probs]
     pred = np.asarray([HATE_LABELS.index(lb) for lb in labels])
     normal = HATE_LABELS.index("normal")
     bias = M.bias_aucs(y != normal, 1.0 - probs[:, normal], [set(p.targets) for p in posts], BIAS_COMMUNITIES)
@@ -145,17 +146,22 @@ def target_f1(posts: list[Any], preds: list[PostPrediction], threshold: float) -
 
 def calibrate_hate(model_dir: Path, data: Path) -> dict[str, float]:
     """The decision rule chosen on HateXplain val: toxicity threshold (macro-F1), rationale (token-F1),
-    target threshold (micro-F1 of targets on non-normal posts)."""
+    hate-vs-offensive offset (macro-F1), target threshold (micro-F1 of targets on non-normal posts)."""
     posts, preds = hatexplain_predictions(data, "val", model_dir, None)
     toxic = max(TOXIC_GRID, key=lambda t: (hate_metrics(posts, preds, t, 0.5)["macro_f1"], -abs(t - 0.5)))
+    offset = max(
+        HATE_OFFSET_GRID,
+        key=lambda o: (hate_metrics(posts, preds, toxic, 0.5, o)["macro_f1"], -abs(o)),
+    )
     rationale = max(
         RATIONALE_GRID,
         key=lambda r: (hate_metrics(posts, preds, toxic, r)["rationale"]["token_f1"], -abs(r - 0.5)),
     )
     target = max(TARGET_GRID, key=lambda t: (target_f1(posts, preds, t), -abs(t - 0.5)))
-    val = hate_metrics(posts, preds, toxic, rationale)
+    val = hate_metrics(posts, preds, toxic, rationale, offset)
     return {
         "toxic": toxic,
+        "hate_offset": offset,
         "rationale": rationale,
         "target": target,
         "chosen_on": "hatexplain val",
@@ -172,6 +178,7 @@ def madlibs_terms() -> list[str]:
 
 
 def madlibs_fpr(data: Path, model_dir: Path | None, limit: int | None, toxic: float) -> dict[str, Any]:
+    # hate vs offensive does not matter here: a false positive is any non-normal label
     """False-positive rate (predicted hate/offensive) on NOT_BAD madlibs sentences, overall and per term."""
     from unspun.stages.hate import decide
     from unspun.training.data import join_words
@@ -220,14 +227,15 @@ def run(
     model = load_hate_model(d)
     t0 = time.time()
     posts, preds = hatexplain_predictions(Path(data), split, d, limit)
-    metrics = hate_metrics(posts, preds, model.decision.toxic, model.decision.rationale)
+    dec = model.decision
+    metrics = hate_metrics(posts, preds, dec.toxic, dec.rationale, dec.hate_offset)
     result: dict[str, Any] = {
         "task": "hate",
         "dataset": "hatexplain",
         "split": split,
         "n": len(posts),
         "metrics": metrics,
-        "decision": {"toxic": model.decision.toxic, "rationale": model.decision.rationale},
+        "decision": {"toxic": dec.toxic, "hate_offset": dec.hate_offset, "rationale": dec.rationale},
         "target_f1": round(target_f1(posts, preds, model.decision.target), 4),
     }
     root = Path(data)

