@@ -350,4 +350,10 @@ def report_tables(data: dict[str, Any]) -> list[ReportTable]:
     """The tables every report shows, in order; layers that did not run give none."""
     tables = [quotes_table(data), propaganda_table(data), hate_table(data), claims_table(data),
               entities_table(data), outlets_table(data), voices_table(data)]
+    # A layer whose stage was skipped (e.g. an English-only model on a German page) is empty for that
+    # reason, not because nothing was found: say so instead of "none found".
+    skipped = data.get("summary", {}).get("skipped") or {}
+    for table in tables:
+        if table is not None and not table.rows and table.layer in skipped:
+            table.empty = f"skipped ({skipped[table.layer]})"
     return [t for t in tables if t is not None]

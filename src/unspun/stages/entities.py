@@ -391,6 +391,8 @@ class EntitiesStage(Stage[list[EntityMention]]):
     name = "entities"
     requires = (SENTENCES,)
     assigns = (ENTITIES,)
+    # the English model's NER on other languages gives confident nonsense
+    english_only = True
 
     @classmethod
     def available(cls) -> bool:
