@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+import unspun.encoder as E
 from unspun.document import COMMENT, SENTENCES, STRUCTURE, Document, Span
 from unspun.encoder import MAX_TOKENS, Encoder, default_model_dir
 from unspun.heads import load_heads
-from unspun.options import Options
 
 COMMENT_TEMPLATES = [
     "I don't buy it, the mayor's office said the same about the bridge contract in {y}.",
@@ -99,21 +99,22 @@ def main(argv: list[str] | None = None) -> int:
         f = Encoder(args.fp32, threads=args.threads)
         res["fp32_windows_per_s"] = round(windows_per_second(f, args.batch, args.batches, rng)[0], 1)
 
-    import unspun.encoder as E
-    from unspun.stages.encode import EncodeStage
-    from unspun.stages.hate import HateStage, load_hate_model
+    from unspun.stages.encode import ENCODE, encode_document
+    from unspun.stages.hate import hate_document, load_hate_model
 
-    E._ENCODERS[Path(args.model)] = enc
-    load_hate_model(Path(args.model))
-    stages = [EncodeStage(Options()), HateStage(Options())]
+    E._ENCODERS[Path(args.model)] = enc  # the stages' code path, on the encoder loaded above
+    model = load_hate_model(Path(args.model))
+
+    def analyse(doc: Document) -> int:
+        doc.parses[ENCODE] = encode_document(doc, Path(args.model))
+        return len(hate_document(doc, model).predictions)
+
+    analyse(thread_doc(5))  # warm-up
     doc = thread_doc(50)
-    for stage in stages:  # warm-up on a copy
-        stage(thread_doc(5))
     t0 = time.perf_counter()
-    for stage in stages:
-        stage(doc)
+    n_spans = analyse(doc)
     res["thread_50_comments_s"] = round(time.perf_counter() - t0, 3)
-    res["thread_hate_spans"] = len(doc.layers["hate"])
+    res["thread_hate_spans"] = n_spans
     res["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(res))
     return 0
