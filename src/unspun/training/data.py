@@ -200,6 +200,57 @@ def punctuation_mix(examples: list[Example], *, seed: int, share: float) -> list
     return out
 
 
+# HateXplain's posts spell contractions without apostrophes; written English has them.
+CONTRACTIONS = {
+    "dont": "don't",
+    "doesnt": "doesn't",
+    "didnt": "didn't",
+    "cant": "can't",
+    "wont": "won't",
+    "isnt": "isn't",
+    "arent": "aren't",
+    "wasnt": "wasn't",
+    "werent": "weren't",
+    "im": "i'm",
+    "youre": "you're",
+    "theyre": "they're",
+    "thats": "that's",
+    "whats": "what's",
+    "ive": "i've",
+    "shouldnt": "shouldn't",
+    "wouldnt": "wouldn't",
+    "couldnt": "couldn't",
+    "hes": "he's",
+    "lets": "let's",
+}
+_END_MARKS = (".", ".", "!", "?")
+
+
+def punctuate_posts(examples: list[Example], *, seed: int, share: float) -> list[Example]:
+    """Give a seeded `share` of HateXplain posts written punctuation: apostrophes in contractions and a
+    sentence-final mark. The other half of the punctuation mix (`punctuation_mix`): toxic posts with
+    punctuation, so punctuation does not read as "normal". Word spans and rationales stay aligned."""
+    rng = random.Random(seed + 1)
+    out = []
+    for ex in examples:
+        if ex.word_spans and rng.random() < share:
+            words = [ex.text[a:b] for a, b in ex.word_spans]
+            words = [CONTRACTIONS.get(w, w) for w in words]
+            text, spans = join_words(words)
+            ex = Example(
+                text + rng.choice(_END_MARKS),
+                ex.source,
+                ex.label,
+                ex.targets,
+                spans,
+                ex.word_rationale,
+                ex.weight,
+                ex.id + "-punct",
+            )
+        out.append(ex)
+    return out
+
+
 def identity_terms() -> set[str]:
     text = resources.files("unspun.training").joinpath("identity_terms.txt").read_text("utf-8")
     return {w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#")}

@@ -58,6 +58,8 @@ def build_task(task: str, args: argparse.Namespace, tokenizer: Any) -> TaskData:
             train += D.silver_normal_examples(
                 args.data, seed=args.seed, n=args.silver_n, weight=args.silver_weight
             )
+        if args.punct_share > 0:
+            train = D.punctuate_posts(train[:n_hx], seed=args.seed, share=args.punct_share) + train[n_hx:]
         if args.plain_share > 0:
             train = train[:n_hx] + D.punctuation_mix(train[n_hx:], seed=args.seed, share=args.plain_share)
         log.info(
@@ -294,6 +296,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--davidson-max-offensive", type=int, default=4000)
     p.add_argument("--silver-n", type=int, default=3000, help="silver normal news/debate sentences (0: none)")
     p.add_argument("--silver-weight", type=float, default=0.5)
+    p.add_argument(
+        "--punct-share",
+        type=float,
+        default=0.5,
+        help="share of HateXplain posts given apostrophes and a final mark (their text has no punctuation)",
+    )
     p.add_argument(
         "--plain-share",
         type=float,
