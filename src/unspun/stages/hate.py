@@ -79,6 +79,7 @@ class HatePrediction:
     target_ids: list[str] = field(default_factory=list)  # HateXplain community names
     piece_idx: np.ndarray | None = None  # indices (into the Encoded) of the range's pieces
     piece_rationale: np.ndarray | None = None  # rationale probability per piece of the range
+    target_probs: np.ndarray | None = None  # probability per target community (the head's label order)
     rationale: list[tuple[int, int]] = field(default_factory=list)  # character spans of rationale words
 
     @property
@@ -137,6 +138,7 @@ def predict_range(
     pred.piece_rationale = model.heads[RATIONALE_HEAD](enc.states[idx])[:, 0]
     tgt = model.heads[TARGET_HEAD]
     tprobs = tgt(vec[None, :])[0]
+    pred.target_probs = tprobs
     order = np.argsort(-tprobs)
     pred.target_ids = [tgt.labels[i] for i in order if tprobs[i] >= model.decision.target]
     pred.targets = [model.target_names.get(t, t) for t in pred.target_ids]

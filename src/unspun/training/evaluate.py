@@ -66,6 +66,9 @@ def predict_posts(
             )
             continue
         probs = np.asarray([pred.scores[label] for label in model.heads[CLASS_HEAD].labels])
+        assert (
+            pred.piece_idx is not None and pred.piece_rationale is not None and pred.target_probs is not None
+        )
         starts = np.asarray([s for s, _ in spans])
         piece_starts = enc.offsets[pred.piece_idx, 0]
         word = np.searchsorted(starts, piece_starts, side="right") - 1
@@ -73,11 +76,7 @@ def predict_posts(
         counts = np.zeros(n_words)
         np.add.at(sums, word, pred.piece_rationale)
         np.add.at(counts, word, 1)
-        from unspun.heads import pool
-
-        vec = pool(enc, 0, len(text))
-        tprobs = model.heads[TARGET_HEAD](vec[None, :])[0]
-        out.append(PostPrediction(probs, sums / np.maximum(counts, 1), tprobs))
+        out.append(PostPrediction(probs, sums / np.maximum(counts, 1), pred.target_probs))
     return out
 
 
@@ -210,7 +209,7 @@ def madlibs_fpr(data: Path, model_dir: Path | None, limit: int | None, toxic: fl
         "n": len(rows),
         "fpr": round(flagged / max(1, len(rows)), 4),
         "fpr_per_term": per_term,
-        "worst_terms": sorted(per_term, key=per_term.get, reverse=True)[:5],
+        "worst_terms": sorted(per_term, key=lambda t: per_term[t], reverse=True)[:5],
     }
 
 
