@@ -233,3 +233,20 @@ def test_rude_about_politicians_is_not_hate() -> None:
         ]
     )
     assert all(s.label != "hate" for s in spans)
+
+
+HATEFUL_COMMENTS = [
+    ("Muslims are a disease and should be deported, every last one of them.", "Muslims", "disease"),
+    ("Go back to your own country, you filthy wetbacks.", "Hispanics/Latinos", "wetbacks"),
+]
+
+
+@pytest.mark.model
+@needs_model
+@pytest.mark.parametrize(("comment", "target", "word"), HATEFUL_COMMENTS)
+def test_hateful_comments_name_their_target_and_rationale(comment: str, target: str, word: str) -> None:
+    doc, spans = analyse([("Council debates the new housing plan", TITLE), (comment, COMMENT)])
+    assert [s.label for s in spans] == ["normal", "hate"]
+    assert target in spans[1].attrs["targets"]
+    assert word in {doc.text[s:e] for s, e in spans[1].attrs["rationale"]}
+    assert spans[1].score == pytest.approx(spans[1].attrs["scores"]["hate"], abs=1e-4)
