@@ -1,4 +1,4 @@
-"""Speed of the shared encoder and the hate head on this machine (see benchmarks/README_models.md).
+"""Speed of the shared encoder and the hate head on this machine (see benchmarks/README.md).
 
     .venv/bin/python benchmarks/bench_encoder.py [--threads 2] [--batches 5] [--fp32 runs/hate-v1/export/fp32]
 
