@@ -19,11 +19,12 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import import_module, resources
+from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
 from unspun.document import COMMENT, EDITORIAL, QUOTED, STRUCTURE, TITLE, Document, Span
+from unspun.gazetteer import lookup_domain, lookup_name
 from unspun.pipeline import Stage, register_stage
 
 # A paragraph's register score is (news cues - opinion cues) per sentence; above this (after smoothing)
@@ -177,16 +178,8 @@ def _compact(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
-def _gazetteer() -> Any | None:
-    try:
-        return import_module("unspun.gazetteer")
-    except ImportError:
-        return None
-
-
 def _canonical(name: str) -> str:
-    gaz = _gazetteer()
-    profile = gaz.lookup_name(name) if gaz and hasattr(gaz, "lookup_name") else None
+    profile = lookup_name(name)
     return profile.name if profile is not None else name
 
 
@@ -197,8 +190,7 @@ def passage_outlet(texts: list[str], cite: str | None, known: list[OutletName]) 
     resolved = [_resolve(m.name, known) for m in names]
     host = (urlsplit(cite).hostname or "").removeprefix("www.") if cite else ""
     if host:
-        gaz = _gazetteer()
-        profile = gaz.lookup_domain(host) if gaz and hasattr(gaz, "lookup_domain") else None
+        profile = lookup_domain(host)
         if profile is not None:
             return str(profile.name)
         site = host.rsplit(".", 1)[0].rsplit(".", 1)[-1]  # "news.coastal-ledger.com" -> "coastal-ledger"
