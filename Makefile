@@ -29,14 +29,18 @@ demo: $(VENV)/.runtime
 	$(BIN)/unspun analyze examples/port-deal.html
 	@echo "HTML report written to report.html"
 
+# STYLE.md: ruff and mypy in CI, before the tests.
 test: $(VENV)/.dev
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest -q
 
 test-fast: $(VENV)/.dev
 	$(BIN)/python -m pytest -q -m "not model"
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/mypy src
 
 bench: $(VENV)/.runtime
 	$(BIN)/python benchmarks/bench_pipeline.py --limit 100
