@@ -1,8 +1,8 @@
 """Files, directories, globs and stdin to `Source` records: one record (or `ReadError`) per input record.
 
-A directory is read recursively (``.txt``, ``.html``, ``.htm``, ``.xhtml``, ``.jsonl``; sorted, so runs are
-reproducible); a JSONL file gives one record per line; ``-`` is the bytes of stdin; an ``http(s)://``
-argument is fetched (the user asked for it by naming it).
+A directory is read recursively (``.txt``, ``.html``, ``.htm``, ``.xhtml``, ``.jsonl``, ``.warc``,
+``.warc.gz``; sorted, so runs are reproducible); a JSONL file gives one record per line, a WARC file one per
+page; ``-`` is the bytes of stdin; an ``http(s)://`` argument is fetched (the user asked for it by naming it).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from unspun.errors import InputTooLargeError, UnreadableInputError, UnspunError
 from unspun.options import Options
 from unspun.readers import HTML, TEXT, Source, source_from_bytes
 from unspun.readers.jsonl import ReadError, iter_jsonl
+from unspun.readers.warc import is_warc, iter_warc
 
 __all__ = ["ReadError", "iter_sources", "read_path", "DIRECTORY_SUFFIXES"]
 
@@ -56,6 +57,9 @@ def _read_one(path: Path, options: Options) -> Iterator[Source | ReadError]:
     if path.suffix.lower() == ".jsonl":
         yield from iter_jsonl(path, options=options)
         return
+    if is_warc(path):
+        yield from iter_warc(path, options=options)
+        return
     try:
         yield read_path(path, options=options)
     except UnspunError as exc:
@@ -63,7 +67,8 @@ def _read_one(path: Path, options: Options) -> Iterator[Source | ReadError]:
 
 
 def _walk(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in DIRECTORY_SUFFIXES)
+    return sorted(p for p in directory.rglob("*")
+                  if p.is_file() and (p.suffix.lower() in DIRECTORY_SUFFIXES or is_warc(p)))
 
 
 def _stdin(options: Options) -> Iterator[Source | ReadError]:
@@ -93,7 +98,7 @@ def iter_sources(inputs: list[str], *, options: Options | None = None) -> Iterat
                 yield ReadError(
                     item,
                     UnreadableInputError.reason,
-                    f"{item}: directory holds no {', '.join(DIRECTORY_SUFFIXES)} files",
+                    f"{item}: directory holds no {', '.join(DIRECTORY_SUFFIXES)}, .warc(.gz) files",
                 )
             for path in files:
                 yield from _read_one(path, options)

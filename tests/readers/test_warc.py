@@ -1,0 +1,80 @@
+"""WARC input: one Source per page-holding response record, a ReadError for everything else that is a
+record, and one ReadError for a damaged archive; never a silent drop."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from unspun.readers import HTML, Source
+from unspun.readers.files import ReadError, iter_sources
+from unspun.readers.warc import iter_warc
+
+ARTICLE = (b"<html><head><title>Port deal</title></head><body><article><h1>Port deal</h1><p>Officials said "
+           b"on Tuesday that the port will reopen after the inspection found no problems with the cranes.</p>"
+           b"</article></body></html>")
+
+
+def record(kind: str, uri: str, block: bytes, content_type: str, n: int) -> bytes:
+    fields = [("WARC-Type", kind), ("WARC-Target-URI", uri), ("WARC-Date", "2024-03-21T09:14:00Z"),
+              ("WARC-Record-ID", f"<urn:uuid:00000000-0000-0000-0000-{n:012d}>"),
+              ("Content-Type", content_type), ("Content-Length", str(len(block)))]
+    head = "WARC/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields) + "\r\n"
+    return head.encode() + block + b"\r\n\r\n"
+
+
+def response(uri: str, body: bytes, content_type: str, n: int) -> bytes:
+    http = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
+    return record("response", uri, http.encode() + body, "application/http; msgtype=response", n)
+
+
+def crawl() -> bytes:
+    return b"".join([
+        record("warcinfo", "", b"software: unspun-tests\r\n", "application/warc-fields", 1),
+        record("request", "https://news.example/a", b"GET /a HTTP/1.1\r\n\r\n",
+               "application/http; msgtype=request", 2),
+        response("https://news.example/a", ARTICLE, "text/html; charset=utf-8", 3),
+        response("https://news.example/logo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 32, "image/png", 4),
+        response("https://news.example/empty", b"", "text/html", 5),
+        response("https://news.example/b", "Caf\u00e9 owners said the port reopened.".encode("cp1252"),
+                 "text/plain; charset=windows-1252", 6),
+    ])
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["warc", "warc.gz"])
+def test_every_response_record_becomes_a_source_or_an_error(tmp_path: Path, compress: bool) -> None:
+    path = tmp_path / ("crawl.warc.gz" if compress else "crawl.warc")
+    path.write_bytes(gzip.compress(crawl()) if compress else crawl())
+    records = list(iter_warc(path))
+    assert len(records) == 4  # the four responses; warcinfo and request are not pages
+    page, image, empty, latin = records
+    assert isinstance(page, Source) and page.format == HTML and page.url == "https://news.example/a"
+    assert page.metadata["crawled"] == "2024-03-21T09:14:00Z"
+    assert "inspection found no problems" in page.content
+    assert isinstance(image, ReadError) and "image/png" in image.message and image.reason == "malformed"
+    assert isinstance(empty, ReadError) and empty.reason == "empty"
+    assert isinstance(latin, Source) and latin.content.startswith("Caf\u00e9 owners")
+
+
+def test_a_damaged_or_foreign_file_is_one_clear_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.warc"
+    junk.write_bytes(b"this is not a web archive\n" * 10)
+    (error,) = list(iter_warc(junk))
+    assert isinstance(error, ReadError) and error.reason == "malformed" and "junk.warc" in error.message
+
+
+def test_records_before_the_damage_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "cut.warc"
+    good = response("https://news.example/a", ARTICLE, "text/html", 1)
+    path.write_bytes(good + b"WARC/1.1\r\nWARC-Type: response\r\nContent-Length: nonsense\r\n\r\n")
+    first, broken = list(iter_warc(path))
+    assert isinstance(first, Source) and first.url == "https://news.example/a"
+    assert isinstance(broken, ReadError) and broken.record_id.endswith("#2")
+
+
+def test_directories_pick_up_warc_files(tmp_path: Path) -> None:
+    (tmp_path / "crawl.warc.gz").write_bytes(gzip.compress(crawl()))
+    records = list(iter_sources([str(tmp_path)]))
+    assert [type(r).__name__ for r in records] == ["Source", "ReadError", "ReadError", "Source"]
