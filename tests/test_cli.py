@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 from testpaths import ALL_PAGES, EXAMPLES, FAST_STAGES
 from typer.testing import CliRunner
+from warcs import crawl
 
 from unspun import cli
 from unspun.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, app
@@ -212,6 +213,16 @@ def test_one_jsonl_file_is_a_collection(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_OK, result.output
     assert len(result.stdout.strip().splitlines()) == 1  # JSON Lines, even for one record
     json_lines(result.stdout)
+
+
+def test_warc_archive_gives_json_lines_with_an_error_record_per_non_page(tmp_path: Path) -> None:
+    path = tmp_path / "crawl.warc"
+    path.write_bytes(crawl())
+    result = invoke("analyze", str(path), "-f", "json", *FAST)
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    records = json_lines(result.stdout)
+    assert [r["schema"] for r in records] == ["unspun/1", "unspun/1-error", "unspun/1-error", "unspun/1"]
+    assert records[0]["document"]["url"] == "https://news.example/a"
 
 
 def test_several_html_reports_need_an_output_directory(corpus: Path, tmp_path: Path) -> None:
