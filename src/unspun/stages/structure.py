@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from unspun.document import COMMENT, EDITORIAL, QUOTED, STRUCTURE, TITLE, Document, Span
-from unspun.gazetteer import lookup_domain, lookup_name
+from unspun.gazetteer import OutletMention, find_outlet_mentions, lookup_domain, lookup_name
 from unspun.pipeline import Stage, register_stage
 
 # A paragraph's register score is (news cues - opinion cues) per sentence; above this (after smoothing)
@@ -41,8 +41,6 @@ OPINION_BREAK = 0.5
 MIN_SECTION_GAP = 2
 # A quoted string shorter than this many words is a scare quote, not a quotation of a source.
 MIN_QUOTATION_WORDS = 3
-# How far before an outlet name a reporting cue may end ("reviewed by the Coastal Ledger").
-CUE_WINDOW = 12
 
 _QUOTED_STRING_RE = re.compile(r"\"[^\"]*\"|“[^”]*”|«[^»]*»|„[^“”]*[“”]")
 _SENTENCE_END_RE = re.compile(r"[.!?]+(?=[\s\"”’)]|$)")
@@ -72,13 +70,6 @@ class Register:
         return self.news - self.opinion
 
 
-@dataclass(slots=True)
-class OutletName:
-    name: str
-    start: int
-    cued: bool
-
-
 @cache
 def _data(name: str) -> dict[str, Any]:
     return json.loads(resources.files("unspun.data").joinpath(f"structure_{name}.json").read_text("utf-8"))
@@ -96,21 +87,6 @@ def _voice() -> dict[str, Any]:
         "news_time": re.compile(d["news_time"], re.IGNORECASE),
         "republish": [re.compile(p, re.IGNORECASE) for p in d["republish_statements"]],
     }
-
-
-@cache
-def _outlet_re() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    d = _data("outlets")
-    heads = "|".join(re.escape(h) for h in sorted(d["head_words"], key=len, reverse=True))
-    standalone = "|".join(re.escape(s) for s in sorted(d["standalone"], key=len, reverse=True))
-    word = r"[A-Z][\w'&.-]*"
-    name = rf"(?:(?:{word}\s+){{0,4}}(?:{heads})|(?:{standalone}))(?!\s+[A-Z])(?![\w-])"
-    cues = "|".join(re.escape(c) for c in sorted(d["cues"], key=len, reverse=True))
-    after = "|".join(re.escape(c) for c in d["reporting_verbs_after"])
-    # A name with "the" before it, a standalone name, or a name right before a reporting verb.
-    mention = re.compile(rf"(?:\b[Tt]he\s+(?P<the>{name}))|(?<![\w-])(?P<bare>{name})")
-    cue = re.compile(rf"(?:\b(?:{cues})\s+(?:the\s+)?$)|(?:^\s*(?:{after})\b)", re.IGNORECASE)
-    return mention, cue
 
 
 def register(text: str) -> Register:
@@ -150,30 +126,6 @@ def _confidence(score: float) -> float:
 # -- outlets -----------------------------------------------------------------------------------------
 
 
-def outlet_mentions(text: str) -> list[OutletName]:
-    """Outlet names in `text`, each marked whether a reporting cue introduces it."""
-    mention, cue = _outlet_re()
-    found = []
-    for m in mention.finditer(text):
-        group = "the" if m.group("the") else "bare"
-        name = m.group(group).strip()
-        start = m.start(group)
-        before = text[max(0, m.start() - CUE_WINDOW - 20) : m.start()]
-        after = text[m.end() : m.end() + 30]
-        cued = bool(cue.search(before + " ")) or bool(cue.match(after))
-        found.append(OutletName(name, start, cued))
-    return found
-
-
-def _resolve(name: str, known: list[OutletName]) -> str:
-    """The full form of a short outlet name ("Ledger" -> "Coastal Ledger") among the names seen."""
-    words = name.split()
-    longer = [
-        k.name for k in known if len(k.name.split()) > len(words) and k.name.split()[-len(words) :] == words
-    ]
-    return max(longer, key=len) if longer else name
-
-
 def _compact(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
@@ -183,11 +135,12 @@ def _canonical(name: str) -> str:
     return profile.name if profile is not None else name
 
 
-def passage_outlet(texts: list[str], cite: str | None, known: list[OutletName]) -> str | None:
-    """The outlet that carried a passage: from its cite URL, the names it cites, or both."""
-    names = [m for t in texts for m in outlet_mentions(t)]
-    names.sort(key=lambda m: not m.cued)  # cued mentions first, each group in text order
-    resolved = [_resolve(m.name, known) for m in names]
+def passage_outlet(
+    ranges: list[tuple[int, int]], cite: str | None, mentions: list[OutletMention]
+) -> str | None:
+    """The outlet that carried a passage (its `ranges` of the text): from its cite URL, the outlets it
+    names (the gazetteer's mentions of the whole text, short forms resolved to full names), or both."""
+    resolved = [m.canonical for m in mentions if any(a <= m.start and m.end <= b for a, b in ranges)]
     host = (urlsplit(cite).hostname or "").removeprefix("www.") if cite else ""
     if host:
         profile = lookup_domain(host)
@@ -271,7 +224,7 @@ class StructureStage(Stage[list[Segment]]):
 
     def predict(self, doc: Document) -> list[Segment]:
         segments: list[Segment] = []
-        known = outlet_mentions(doc.text)
+        mentions = find_outlet_mentions(doc.text)
         body = [b for b in doc.blocks if b.kind in ("paragraph", "blockquote")]
         texts = [doc.text[b.start : b.end] for b in body]
         labels: list[str] = [EDITORIAL] * len(body)
@@ -294,7 +247,7 @@ class StructureStage(Stage[list[Segment]]):
             labels = [QUOTED if q else EDITORIAL for q in quoted]
         elif body and not english and not marked:
             doc.warn("structure: quoted passages in unmarked text are recognised from English cues only")
-        passages = self._passages(doc, body, texts, labels, known)
+        passages = self._passages(body, texts, labels, mentions)
         for block in doc.blocks:
             if block.kind == "title":
                 segments.append(Segment(block.start, block.end, TITLE, None, {}))
@@ -310,7 +263,7 @@ class StructureStage(Stage[list[Segment]]):
         return segments
 
     def _passages(
-        self, doc: Document, body: list[Any], texts: list[str], labels: list[str], known: list[OutletName]
+        self, body: list[Any], texts: list[str], labels: list[str], mentions: list[OutletMention]
     ) -> dict[int, dict[str, Any]]:
         """attrs (outlet, url, passage) of each quoted body block, by its index in `body`."""
         runs: list[list[int]] = []
@@ -325,11 +278,10 @@ class StructureStage(Stage[list[Segment]]):
         out: dict[int, dict[str, Any]] = {}
         for n, run in enumerate(runs):
             cite = next((body[i].attrs.get("cite") for i in run if body[i].attrs.get("cite")), None)
-            outlet = passage_outlet([texts[i] for i in run], cite, known)
+            outlet = passage_outlet([(body[i].start, body[i].end) for i in run], cite, mentions)
             if outlet is None and run[0] > 0 and labels[run[0] - 1] == EDITORIAL:
-                outlet = passage_outlet(
-                    [texts[run[0] - 1]], None, known
-                )  # the lead-in: "The Times reported:"
+                lead_in = body[run[0] - 1]  # "The Times reported:"
+                outlet = passage_outlet([(lead_in.start, lead_in.end)], None, mentions)
             outlet = outlet or (republished[1] if republished else None)
             for i in run:
                 out[i] = {"outlet": outlet, "url": cite, "passage": n}
