@@ -28,6 +28,14 @@ def structure_voice(span: Span) -> str:
     return AUTHOR
 
 
+def enclosing_structure(doc: Document, start: int, end: int) -> Span | None:
+    """The structure span that holds `text[start:end]` (or that it starts in, if it runs past its end)."""
+    for span in doc.layers.get(STRUCTURE, []):
+        if span.contains(start, end) or span.overlaps(start, end) and span.start <= start:
+            return span
+    return None
+
+
 def voice_at(doc: Document, start: int, end: int) -> str:
     """The innermost voice of `text[start:end]`: a quoted speaker's words inside an article are theirs,
     a comment is its commenter's, a republished passage is its outlet's, the rest is the author's."""
@@ -35,7 +43,5 @@ def voice_at(doc: Document, start: int, end: int) -> str:
         speaker = quote.attrs.get("speaker")
         if speaker and quote.label in ("direct", "mixed") and quote.contains(start, end):
             return quoted(speaker.get("text"))
-    for span in doc.layers.get(STRUCTURE, []):
-        if span.contains(start, end) or span.overlaps(start, end) and span.start <= start:
-            return structure_voice(span)
-    return AUTHOR
+    segment = enclosing_structure(doc, start, end)
+    return structure_voice(segment) if segment is not None else AUTHOR

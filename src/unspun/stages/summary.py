@@ -14,7 +14,7 @@ from typing import Any
 
 from unspun.document import CLAIMS, COMMENT, HATE, PROPAGANDA, QUOTES, STRUCTURE, Document, Span
 from unspun.pipeline import Stage, register_stage
-from unspun.voices import structure_voice, voice_at
+from unspun.voices import AUTHOR, enclosing_structure, structure_voice, voice_at
 
 #: the layers whose spans express a stance and so are counted per voice and per section
 VOICED_LAYERS: tuple[str, ...] = (HATE, PROPAGANDA, CLAIMS, QUOTES)
@@ -61,19 +61,12 @@ def voice_kind(voice: str) -> tuple[str, str | None]:
     return kind, (name or None) if kind != "commenter" else None
 
 
-def enclosing_structure(doc: Document, start: int, end: int) -> Span | None:
-    for span in doc.layers.get(STRUCTURE, []):
-        if span.contains(start, end) or (span.overlaps(start, end) and span.start <= start):
-            return span
-    return None
-
-
 def span_voice(doc: Document, layer: str, span: Span) -> str:
     """Whose voice a span is in. A quote is counted for the voice that carries it (the page section it sits
     in), not for its speaker; a propaganda span carries its own voice when the stage set one."""
     if layer == QUOTES:
         segment = enclosing_structure(doc, span.start, span.end)
-        return structure_voice(segment) if segment is not None else "author"
+        return structure_voice(segment) if segment is not None else AUTHOR
     voice = span.attrs.get("voice")
     if isinstance(voice, str) and voice:
         return voice
