@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = ["OutletProfile", "OutletMention", "lookup_domain", "lookup_name", "find_outlet_mentions",
            "is_outlet_head"]
@@ -103,6 +104,14 @@ def normalize_domain(domain_or_url: str) -> str:
     value = re.split(r"[/?#]", value, maxsplit=1)[0]
     value = value.rsplit("@", 1)[-1].split(":", 1)[0].rstrip(".")
     return value[4:] if value.startswith("www.") else value
+
+
+def url_host(url: str | None) -> str | None:
+    """The host of an absolute URL, without "www." (`https://www.ledger.example/a` -> `ledger.example`);
+    None for a relative URL or none."""
+    if not url:
+        return None
+    return (urlsplit(url).hostname or "").removeprefix("www.") or None
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from unspun.document import Block, Document
 from unspun.errors import MalformedInputError, NoContentError
+from unspun.gazetteer import url_host
 from unspun.readers.text import comment_conventions
 
 BLOCK_SEPARATOR = "\n\n"
@@ -523,15 +523,8 @@ def extract_html(source: Any) -> Document:
             f"from the markup without article detection, so some navigation or boilerplate may remain"
         )
     page_url = doc.url or (result.url if result is not None else None)
-    doc.site = og_site or (result.sitename if result is not None else None) or _domain(page_url)
+    doc.site = og_site or (result.sitename if result is not None else None) or url_host(page_url)
     doc.published = published or (result.date if result is not None else None)
     author = result.author if result is not None else None
     doc.metadata["author"] = author
     return doc
-
-
-def _domain(url: str | None) -> str | None:
-    if not url:
-        return None
-    host = urlsplit(url).hostname or ""
-    return host.removeprefix("www.") or None

@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
-from urllib.parse import urlsplit
 
 from unspun.document import COMMENT, EDITORIAL, QUOTED, STRUCTURE, TITLE, Document, Span
-from unspun.gazetteer import OutletMention, find_outlet_mentions, lookup_domain, lookup_name
+from unspun.gazetteer import OutletMention, find_outlet_mentions, lookup_domain, lookup_name, url_host
 from unspun.pipeline import Stage, register_stage
 
 # A paragraph's register score is (news cues - opinion cues) per sentence; above this (after smoothing)
@@ -141,7 +140,7 @@ def passage_outlet(
     """The outlet that carried a passage (its `ranges` of the text): from its cite URL, the outlets it
     names (the gazetteer's mentions of the whole text, short forms resolved to full names), or both."""
     resolved = [m.canonical for m in mentions if any(a <= m.start and m.end <= b for a, b in ranges)]
-    host = (urlsplit(cite).hostname or "").removeprefix("www.") if cite else ""
+    host = url_host(cite)
     if host:
         profile = lookup_domain(host)
         if profile is not None:
