@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+import unspun.gazetteer as gazetteer
+from unspun.document import Document
 from unspun.gazetteer import (
     OutletProfile,
+    document_outlet_mentions,
     find_outlet_mentions,
     is_outlet_head,
     lookup_domain,
@@ -136,6 +139,24 @@ def test_within_keeps_only_mentions_inside_the_stretches() -> None:
     start = text.index("The BBC")
     found = find_outlet_mentions(text, within=[(start, len(text))])
     assert [(m.start, m.canonical) for m in found] == [(start + 4, "BBC")]
+
+
+def test_document_mentions_are_found_once_and_shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = ("Menu: Reuters | BBC\n\nThe BBC said so. Documents reviewed by the Coastal Ledger. "
+            "She told the Ledger.")
+    doc = Document(text=text)
+    calls: list[str] = []
+    real = gazetteer.find_outlet_mentions
+
+    def counting(t: str, within=None):  # type: ignore[no-untyped-def]
+        calls.append(t)
+        return real(t, within)
+
+    monkeypatch.setattr(gazetteer, "find_outlet_mentions", counting)
+    within = [(text.index("The BBC"), len(text))]
+    assert document_outlet_mentions(doc) == real(text)
+    assert document_outlet_mentions(doc, within=within) == real(text, within=within)
+    assert calls == [text]
 
 
 def test_outlets_json_is_compact_and_well_formed() -> None:

@@ -26,7 +26,10 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
+from unspun.document import Document
+
 __all__ = ["OutletProfile", "OutletMention", "lookup_domain", "lookup_name", "find_outlet_mentions",
+           "document_outlet_mentions", "url_host",
            "is_outlet_head"]
 
 
@@ -66,6 +69,8 @@ class OutletMention:
 
 PROFILE_FIELDS = ("factual_reporting", "bias", "credibility", "reliability", "country")
 # A leading article is not part of a mention ("the Coastal Ledger" -> "Coastal Ledger").
+#: the key of `Document.parses` under which a document's outlet mentions are cached
+OUTLET_MENTIONS_PARSE = "outlet_mentions"
 ARTICLE_RE = re.compile(r"^(?:the|The|THE)\s+")
 # Words that may sit inside an outlet name between capitalised words ("Times of India", "Globe and Mail").
 NAME_CONNECTORS = frozenset({"of", "and", "&", "de", "du", "la", "el", "al"})
@@ -395,9 +400,23 @@ def find_outlet_mentions(text: str, within: Sequence[tuple[int, int]] | None = N
             found.append(candidate)
     found = _resolve_short_forms(text, _non_overlapping(found))
     found = _non_overlapping(found + _repeated_names(text, found))
-    if within is not None:
-        found = [c for c in found if any(a <= c.start and c.end <= b for a, b in within)]
-    return [OutletMention(c.start, c.end, c.name, c.canonical, c.profile) for c in found]
+    mentions = [OutletMention(c.start, c.end, c.name, c.canonical, c.profile) for c in found]
+    return mentions if within is None else _inside(mentions, within)
+
+
+def document_outlet_mentions(
+    doc: Document, within: Sequence[tuple[int, int]] | None = None
+) -> list[OutletMention]:
+    """`find_outlet_mentions` over a document's text, computed once per document and shared by the stages
+    that need it (structure, entities, outlets) through `doc.parses`."""
+    mentions = doc.parses.get(OUTLET_MENTIONS_PARSE)
+    if mentions is None:
+        mentions = doc.parses[OUTLET_MENTIONS_PARSE] = find_outlet_mentions(doc.text)
+    return list(mentions) if within is None else _inside(mentions, within)
+
+
+def _inside(mentions: list[OutletMention], within: Sequence[tuple[int, int]]) -> list[OutletMention]:
+    return [m for m in mentions if any(a <= m.start and m.end <= b for a, b in within)]
 
 
 def _non_overlapping(candidates: list[_Candidate]) -> list[_Candidate]:

@@ -19,7 +19,7 @@ from importlib import resources
 from typing import Any
 
 from unspun.document import ENTITIES, SENTENCES, Document, Span
-from unspun.gazetteer import find_outlet_mentions, name_key
+from unspun.gazetteer import document_outlet_mentions, name_key
 from unspun.nlp import ParsedSegment, parse_segments, spacy_available
 from unspun.pipeline import Stage, register_stage
 
@@ -146,7 +146,7 @@ def _ner_mentions(doc: Document, segments: list[ParsedSegment]) -> list[_Mention
 def _outlet_mentions(doc: Document, segments: list[ParsedSegment]) -> list[_Mention]:
     # over the whole text, so that "the Ledger" in one paragraph resolves to "the Coastal Ledger" in another
     return [_Mention(m.start, m.end, _clean_text(m.name), "ORG", "outlet", canonical=m.canonical)
-            for m in find_outlet_mentions(doc.text, within=_segment_spans(segments))]
+            for m in document_outlet_mentions(doc, within=_segment_spans(segments))]
 
 
 def _segment_spans(segments: list[ParsedSegment]) -> list[tuple[int, int]]:

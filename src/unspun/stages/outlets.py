@@ -16,7 +16,7 @@ from typing import Any
 from unspun.document import ENTITIES, OUTLETS, QUOTED, STRUCTURE, Document, Span
 from unspun.gazetteer import (
     OutletProfile,
-    find_outlet_mentions,
+    document_outlet_mentions,
     lookup_domain,
     lookup_name,
     name_key,
@@ -115,7 +115,7 @@ def find_outlets(doc: Document) -> OutletsResult:
     structure = sorted(doc.layers.get(STRUCTURE) or [], key=lambda s: (s.start, -s.end))
     within = [(s.start, s.end) for s in structure] or [(0, len(doc.text))]
     spans = [OutletSpan(m.start, m.end, m.canonical, m.profile.domain if m.profile else None, m.profile)
-             for m in find_outlet_mentions(doc.text, within=within)]
+             for m in document_outlet_mentions(doc, within=within)]
     for ent in doc.layers.get(ENTITIES) or []:
         if ent.label not in OUTLET_ENTITY_LABELS:
             continue

@@ -23,7 +23,7 @@ from importlib import resources
 from typing import Any
 
 from unspun.document import COMMENT, EDITORIAL, QUOTED, STRUCTURE, TITLE, Document, Span
-from unspun.gazetteer import OutletMention, find_outlet_mentions, lookup_domain, lookup_name, url_host
+from unspun.gazetteer import OutletMention, document_outlet_mentions, lookup_domain, lookup_name, url_host
 from unspun.pipeline import Stage, register_stage
 
 # A paragraph's register score is (news cues - opinion cues) per sentence; above this (after smoothing)
@@ -223,7 +223,7 @@ class StructureStage(Stage[list[Segment]]):
 
     def predict(self, doc: Document) -> list[Segment]:
         segments: list[Segment] = []
-        mentions = find_outlet_mentions(doc.text)
+        mentions = document_outlet_mentions(doc)
         body = [b for b in doc.blocks if b.kind in ("paragraph", "blockquote")]
         texts = [doc.text[b.start : b.end] for b in body]
         labels: list[str] = [EDITORIAL] * len(body)
