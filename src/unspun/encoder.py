@@ -37,6 +37,8 @@ MODELS_DIR = Path(__file__).parent / "models"
 ENCODER_FILE = "encoder.int8.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 CONFIG_FILE = "config.json"
+#: what an installed model directory must hold
+MODEL_FILES = (ENCODER_FILE, TOKENIZER_FILE, CONFIG_FILE)
 
 
 @cache
@@ -117,7 +119,7 @@ class Encoder:
 
     def __post_init__(self) -> None:
         self.model_dir = Path(self.model_dir)
-        for name in (ENCODER_FILE, TOKENIZER_FILE, CONFIG_FILE):
+        for name in MODEL_FILES:
             if not (self.model_dir / name).is_file():
                 raise ModelMissingError(
                     f"the shared encoder is not installed: {self.model_dir / name} is missing"
@@ -194,7 +196,7 @@ def default_model_dir() -> Path:
 
 def model_installed(model_dir: Path | None = None) -> bool:
     d = Path(model_dir) if model_dir else default_model_dir()
-    return all((d / name).is_file() for name in (ENCODER_FILE, TOKENIZER_FILE, CONFIG_FILE))
+    return all((d / name).is_file() for name in MODEL_FILES)
 
 
 def get_encoder(model_dir: Path | None = None) -> Encoder:
