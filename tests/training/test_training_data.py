@@ -97,3 +97,42 @@ def test_examples_and_piece_rationale(tmp_path: Path) -> None:
 def test_clean_tweet_matches_hatexplain_form() -> None:
     raw = "!!! RT @mayasolovely: As a woman you &amp; me http://t.co/x @bob"
     assert D.clean_tweet(raw) == "<user>: As a woman you & me <user>"
+
+
+def test_written_form_punctuates_and_keeps_every_word_span() -> None:
+    import random
+
+    words = "i dont think they should be here and they are vermin but whatever".split()
+    texts = set()
+    for seed in range(20):
+        text, spans = D.written_form(words, random.Random(seed))
+        texts.add(text)
+        assert [text[a:b] for a, b in spans] == [D.CONTRACTIONS.get(w, w) for w in words]
+        assert text[-1] in ".!?"
+    assert any("," in t for t in texts) and any(". " in t for t in texts)
+    assert "don't" in texts.pop()
+    # the evaluation view is fixed per post, whatever the order or subset of posts
+    a = D.written_form(words, D.written_view_rng("post-1"))
+    assert a == D.written_form(words, D.written_view_rng("post-1"))
+
+
+def test_written_share_rewrites_a_share_of_the_posts(tmp_path: Path) -> None:
+    import random
+
+    ex = D.hatexplain_examples(write_hatexplain(tmp_path), "train")
+    assert D.written_share(ex, random.Random(1), 0.0) == {}
+    full = D.written_share(ex, random.Random(1), 1.0)
+    assert sorted(full) == list(range(len(ex)))
+    for k, w in full.items():
+        assert w.label == ex[k].label and w.text[-1] in ".!?" and w.id.endswith("-written")
+        assert [w.text[a:b] for a, b in w.word_spans] == [ex[k].text[a:b] for a, b in ex[k].word_spans]
+
+
+def test_task_data_rewrites_examples_per_epoch_without_touching_the_originals() -> None:
+    from unspun.training.train import TaskData
+
+    task = TaskData("hate", ["a", "b", "c"], {}, rewrite=lambda epoch: {epoch % 3: f"x{epoch}"})
+    assert task.epoch_train(1) == ["a", "x1", "c"]
+    assert task.epoch_train(2) == ["a", "b", "x2"]
+    assert task.train == ["a", "b", "c"]
+    assert TaskData("hate", ["a"], {}).epoch_train(5) == ["a"]

@@ -224,31 +224,66 @@ CONTRACTIONS = {
     "lets": "let's",
 }
 _END_MARKS = (".", ".", "!", "?")
+#: words before which written English often breaks a clause (a comma, sometimes a full stop)
+_CLAUSE_STARTERS = frozenset(
+    "and but so because they he she it we you i who which that then or if when these those".split()
+)
+COMMA_BEFORE_STARTER = 0.3
+COMMA_ELSEWHERE = 0.03
+#: share of inserted breaks written as a full stop instead of a comma
+STOP_SHARE = 0.3
+#: seed of the fixed written view of an evaluation split (validation, calibration, `evaluate --view written`)
+WRITTEN_VIEW_SEED = "written-view"
 
 
-def punctuate_posts(examples: list[Example], *, seed: int, share: float) -> list[Example]:
-    """Give a seeded `share` of HateXplain posts written punctuation: apostrophes in contractions and a
-    sentence-final mark. The other half of the punctuation mix (`punctuation_mix`): toxic posts with
-    punctuation, so punctuation does not read as "normal". Word spans and rationales stay aligned."""
-    rng = random.Random(seed + 1)
-    out = []
-    for ex in examples:
-        if ex.word_spans and rng.random() < share:
-            words = [ex.text[a:b] for a, b in ex.word_spans]
-            words = [CONTRACTIONS.get(w, w) for w in words]
-            text, spans = join_words(words)
-            ex = Example(
-                text + rng.choice(_END_MARKS),
-                ex.source,
-                ex.label,
-                ex.targets,
-                spans,
-                ex.word_rationale,
-                ex.weight,
-                ex.id + "-punct",
-            )
-        out.append(ex)
-    return out
+def written_form(words: list[str], rng: random.Random) -> tuple[str, list[tuple[int, int]]]:
+    """HateXplain's pre-tokenised words as a person would type them: apostrophes in contractions, commas
+    (some full stops) at a random share of clause boundaries, a final mark. Each word keeps its own span,
+    so word-level rationales stay aligned.
+
+    HateXplain posts carry no punctuation while the news and comments the stage reads do; a model that
+    never saw toxic text with punctuation learns "punctuation means normal" (a comment ending in a full
+    stop passed as normal).
+    """
+    words = [CONTRACTIONS.get(w, w) for w in words]
+    parts: list[str] = []
+    spans = []
+    pos = 0
+    for k, w in enumerate(words):
+        if k:
+            p_break = COMMA_BEFORE_STARTER if w in _CLAUSE_STARTERS else COMMA_ELSEWHERE
+            sep = " "
+            if k > 1 and rng.random() < p_break:
+                sep = ". " if rng.random() < STOP_SHARE else ", "
+            parts.append(sep)
+            pos += len(sep)
+        parts.append(w)
+        spans.append((pos, pos + len(w)))
+        pos += len(w)
+    if words:
+        parts.append(rng.choice(_END_MARKS))
+    return "".join(parts), spans
+
+
+def written_example(ex: Example, rng: random.Random) -> Example:
+    """`ex` (a HateXplain post) in `written_form`, with the same labels and rationale."""
+    words = [ex.text[a:b] for a, b in ex.word_spans]
+    text, spans = written_form(words, rng)
+    return Example(
+        text, ex.source, ex.label, ex.targets, spans, ex.word_rationale, ex.weight, ex.id + "-written"
+    )
+
+
+def written_view_rng(post_id: str) -> random.Random:
+    """The fixed per-post generator of a split's written view: the same text whatever the order or limit."""
+    return random.Random(f"{WRITTEN_VIEW_SEED}-{post_id}")
+
+
+def written_share(examples: list[Example], rng: random.Random, share: float) -> dict[int, Example]:
+    """A random `share` of the examples that have word spans, in written form: {index: rewritten}."""
+    return {
+        k: written_example(ex, rng) for k, ex in enumerate(examples) if ex.word_spans and rng.random() < share
+    }
 
 
 def identity_terms() -> set[str]:

@@ -32,6 +32,9 @@ TOXIC_GRID = tuple(round(x, 2) for x in np.arange(0.30, 0.71, 0.02))
 RATIONALE_GRID = tuple(round(x, 2) for x in np.arange(0.20, 0.71, 0.05))
 TARGET_GRID = tuple(round(x, 2) for x in np.arange(0.20, 0.71, 0.05))
 HATE_OFFSET_GRID = tuple(round(x, 2) for x in np.arange(-0.20, 0.21, 0.02))
+#: how HateXplain posts are read: as published (no punctuation) or as a person would type them
+PLAIN, WRITTEN = "plain", "written"
+VIEWS = (PLAIN, WRITTEN)
 
 
 @dataclass
@@ -80,14 +83,23 @@ def predict_posts(
     return out
 
 
-def hatexplain_predictions(data: Path, split: str, model_dir: Path | None, limit: int | None):
-    from unspun.training.data import load_hatexplain
+def hatexplain_predictions(
+    data: Path, split: str, model_dir: Path | None, limit: int | None, view: str = PLAIN
+):
+    """Posts of a split and the model's predictions on them, read in `view`: "plain" (as published, no
+    punctuation) or "written" (each post in `written_form`, with a fixed per-post seed)."""
+    from unspun.training.data import load_hatexplain, written_form, written_view_rng
 
+    if view not in VIEWS:
+        raise UnspunError(f"unknown view {view!r}; views: {', '.join(VIEWS)}")
     posts = load_hatexplain(data, split)
     if limit:
         posts = posts[:limit]
-    preds = predict_posts([(p.text, p.word_spans) for p in posts], model_dir)
-    return posts, preds
+    if view == PLAIN:
+        texts = [(p.text, p.word_spans) for p in posts]
+    else:
+        texts = [written_form(p.words, written_view_rng(p.post_id)) for p in posts]
+    return posts, predict_posts(texts, model_dir)
 
 
 def hate_metrics(
@@ -145,8 +157,16 @@ def target_f1(posts: list[Any], preds: list[PostPrediction], threshold: float) -
 
 def calibrate_hate(model_dir: Path, data: Path) -> dict[str, float]:
     """The decision rule chosen on HateXplain val: toxicity threshold (macro-F1), rationale (token-F1),
-    hate-vs-offensive offset (macro-F1), target threshold (micro-F1 of targets on non-normal posts)."""
-    posts, preds = hatexplain_predictions(data, "val", model_dir, None)
+    hate-vs-offensive offset (macro-F1), target threshold (micro-F1 of targets on non-normal posts).
+
+    Chosen on both views of val at once (as published and written), so the thresholds suit text with
+    punctuation as well as HateXplain's unpunctuated posts."""
+    posts: list[Any] = []
+    preds: list[PostPrediction] = []
+    for view in VIEWS:
+        p, pr = hatexplain_predictions(data, "val", model_dir, None, view)
+        posts += p
+        preds += pr
     toxic = max(TOXIC_GRID, key=lambda t: (hate_metrics(posts, preds, t, 0.5)["macro_f1"], -abs(t - 0.5)))
     offset = max(
         HATE_OFFSET_GRID,
@@ -163,7 +183,7 @@ def calibrate_hate(model_dir: Path, data: Path) -> dict[str, float]:
         "hate_offset": offset,
         "rationale": rationale,
         "target": target,
-        "chosen_on": "hatexplain val",
+        "chosen_on": "hatexplain val, plain and written views",
         "val_macro_f1": val["macro_f1"],
         "val_token_f1": val["rationale"]["token_f1"],
         "val_target_f1": round(target_f1(posts, preds, target), 4),
@@ -214,7 +234,13 @@ def madlibs_fpr(data: Path, model_dir: Path | None, limit: int | None, toxic: fl
 
 
 def run(
-    task: str, *, data: Path, split: str, model_dir: Path | None = None, limit: int | None = None
+    task: str,
+    *,
+    data: Path,
+    split: str,
+    model_dir: Path | None = None,
+    limit: int | None = None,
+    view: str = PLAIN,
 ) -> dict:
     """Evaluate the shipped model (or `model_dir`) on a task's benchmark split; the --json object."""
     if task != "hate":
@@ -225,13 +251,14 @@ def run(
     d = Path(model_dir) if model_dir else default_model_dir()
     model = load_hate_model(d)
     t0 = time.time()
-    posts, preds = hatexplain_predictions(Path(data), split, d, limit)
+    posts, preds = hatexplain_predictions(Path(data), split, d, limit, view)
     dec = model.decision
     metrics = hate_metrics(posts, preds, dec.toxic, dec.rationale, dec.hate_offset)
     result: dict[str, Any] = {
         "task": "hate",
         "dataset": "hatexplain",
         "split": split,
+        "view": view,
         "n": len(posts),
         "metrics": metrics,
         "decision": {"toxic": dec.toxic, "hate_offset": dec.hate_offset, "rationale": dec.rationale},
@@ -247,7 +274,7 @@ def run(
 def format_text(res: dict[str, Any]) -> str:
     m = res["metrics"]
     lines = [
-        f"{res['task']} on {res['dataset']} {res['split']} (n={res['n']})",
+        f"{res['task']} on {res['dataset']} {res['split']}, {res['view']} view (n={res['n']})",
         f"  accuracy {m['accuracy']:.4f}   macro-F1 {m['macro_f1']:.4f}   AUROC {m['auroc']:.4f}",
         f"  bias (GMB, p=-5): subgroup {m['bias']['subgroup']:.4f}  BPSN {m['bias']['bpsn']:.4f}  "
         f"BNSP {m['bias']['bnsp']:.4f}",
@@ -278,13 +305,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N examples (speed)")
+    p.add_argument(
+        "--view",
+        choices=VIEWS,
+        default=PLAIN,
+        help="read HateXplain posts as published (plain, the paper's setting) or written with punctuation",
+    )
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     data = args.data
     # accept the dataset's own directory too (../shared/data/hatexplain)
     if (data / "dataset.jsonl").is_file():
         data = data.parent
     try:
-        res = run(args.task, data=data, split=args.split, model_dir=args.model, limit=args.limit)
+        res = run(
+            args.task, data=data, split=args.split, model_dir=args.model, limit=args.limit, view=args.view
+        )
     except UnspunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

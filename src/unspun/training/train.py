@@ -14,6 +14,7 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,41 +38,62 @@ WEIGHT_DECAY = 0.01
 class TaskData:
     name: str
     train: list[Any]  # Features
-    val: list[Any]
+    val: dict[str, list[Any]]  # view name -> Features ("plain": the split as published)
     rate: float = 1.0
+    # examples rewritten anew each epoch: epoch -> {train index: Features} (a pure function, for resuming)
+    rewrite: Callable[[int], dict[int, Any]] | None = None
+
+    def epoch_train(self, epoch: int) -> list[Any]:
+        if self.rewrite is None:
+            return self.train
+        feats = list(self.train)
+        for k, f in self.rewrite(epoch).items():
+            feats[k] = f
+        return feats
 
 
 def build_task(task: str, args: argparse.Namespace, tokenizer: Any) -> TaskData:
     from unspun.training import data as D
 
     if task == "hate":
-        train = D.hatexplain_examples(args.data, "train")
-        n_hx = len(train)
+        posts = D.hatexplain_examples(args.data, "train")
+        extra: list[Any] = []
         if args.davidson_weight > 0:
-            train += D.davidson_examples(
+            extra += D.davidson_examples(
                 args.data,
                 seed=args.seed,
                 max_offensive=args.davidson_max_offensive,
                 weight=args.davidson_weight,
             )
         if args.silver_n > 0:
-            train += D.silver_normal_examples(
+            extra += D.silver_normal_examples(
                 args.data, seed=args.seed, n=args.silver_n, weight=args.silver_weight
             )
-        if args.punct_share > 0:
-            train = D.punctuate_posts(train[:n_hx], seed=args.seed, share=args.punct_share) + train[n_hx:]
         if args.plain_share > 0:
-            train = train[:n_hx] + D.punctuation_mix(train[n_hx:], seed=args.seed, share=args.plain_share)
+            extra = D.punctuation_mix(extra, seed=args.seed, share=args.plain_share)
         log.info(
-            "hate: %d HateXplain train posts, %d extra examples (Davidson weight %.2f, silver normal "
-            "weight %.2f)",
-            n_hx,
-            len(train) - n_hx,
+            "hate: %d HateXplain train posts (%.0f %% written anew each epoch), %d extra examples "
+            "(Davidson weight %.2f, silver normal weight %.2f)",
+            len(posts),
+            100 * args.punct_share,
+            len(extra),
             args.davidson_weight,
             args.silver_weight,
         )
+
+        def rewrite(epoch: int) -> dict[int, Any]:
+            rng = random.Random(f"{args.seed}-written-{epoch}")
+            written = D.written_share(posts, rng, args.punct_share)
+            return dict(zip(written, D.featurize(tokenizer, list(written.values())), strict=True))
+
         val = D.hatexplain_examples(args.data, "val")
-        return TaskData("hate", D.featurize(tokenizer, train), D.featurize(tokenizer, val))
+        written_val = [D.written_example(ex, D.written_view_rng(ex.id)) for ex in val]
+        return TaskData(
+            "hate",
+            D.featurize(tokenizer, posts + extra),
+            {"plain": D.featurize(tokenizer, val), "written": D.featurize(tokenizer, written_val)},
+            rewrite=rewrite if args.punct_share > 0 else None,
+        )
     raise UnspunError(f"unknown task {task!r}; known tasks: hate")
 
 
@@ -204,17 +226,33 @@ def predict_feats(
 def validate(
     model: Any, task: TaskData, tok_ids: tuple[int, int], args: argparse.Namespace
 ) -> dict[str, float]:
+    """Val scores per view ("plain" unprefixed, others prefixed) and `key`, the selection score: mean over
+    views of macro-F1 + 0.1 AUROC."""
+    if task.name != "hate":
+        return {}
+    scores: dict[str, float] = {}
+    keys = []
+    for view, feats in task.val.items():
+        s = hate_val_scores(model, feats, tok_ids, args)
+        keys.append(s["macro_f1"] + 0.1 * s["auroc"])
+        prefix = "" if view == "plain" else f"{view}_"
+        scores.update({prefix + k: v for k, v in s.items()})
+    scores["key"] = float(np.mean(keys))
+    return scores
+
+
+def hate_val_scores(
+    model: Any, feats: list[Any], tok_ids: tuple[int, int], args: argparse.Namespace
+) -> dict[str, float]:
     from unspun.training import metrics as M
     from unspun.training.heads import HATE_TARGETS
 
-    if task.name != "hate":
-        return {}
-    res = predict_feats(model, task.val, *tok_ids, len(HATE_TARGETS), batch_size=64, bf16=args.bf16)
+    res = predict_feats(model, feats, *tok_ids, len(HATE_TARGETS), batch_size=64, bf16=args.bf16)
     probs = np.stack(res["hate_class"])
-    y = np.asarray([f.example.label for f in task.val])
+    y = np.asarray([f.example.label for f in feats])
     pred = probs.argmax(1)
     gold_r, pred_r = [], []
-    for f, p in zip(task.val, res["hate_rationale"], strict=True):
+    for f, p in zip(feats, res["hate_rationale"], strict=True):
         if f.example.word_rationale is None:
             continue
         n_words = len(f.example.word_spans)
@@ -300,7 +338,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--punct-share",
         type=float,
         default=0.5,
-        help="share of HateXplain posts given apostrophes and a final mark (their text has no punctuation)",
+        help="share of HateXplain posts written with punctuation, drawn each epoch (their text has none)",
     )
     p.add_argument(
         "--plain-share",
@@ -413,13 +451,14 @@ def train(args: argparse.Namespace) -> int:
     run_loss = 0.0
     for epoch in range(start_epoch, args.epochs):
         plan = epoch_plan(tasks, args.batch_size, args.seed, epoch)
+        epoch_feats = [task.epoch_train(epoch) for task in tasks]
         pos0 = start_pos if epoch == start_epoch else 0
         for pos in range(pos0, len(plan)):
             if step >= total:
                 break
             t, idx = plan[pos]
             task = tasks[t]
-            batch = collate([task.train[i] for i in idx], *tok_ids, len(HATE_TARGETS))
+            batch = collate([epoch_feats[t][i] for i in idx], *tok_ids, len(HATE_TARGETS))
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
                 out = model(batch["ids"], batch["mask"], batch["content"])
             loss = task_loss(out, batch, task.name)
@@ -447,7 +486,7 @@ def train(args: argparse.Namespace) -> int:
             done_epoch_part = (pos + 1) in eval_at or step >= total
             if done_epoch_part:
                 scores = validate(model, tasks[0], tok_ids, args)
-                key = scores.get("macro_f1", 0.0) + 0.1 * scores.get("auroc", 0.0)
+                key = scores.get("key", 0.0)
                 log.info(
                     "val epoch %d step %d: %s",
                     epoch,
@@ -460,7 +499,7 @@ def train(args: argparse.Namespace) -> int:
                         {"model": model.state_dict(), "tasks": args.task_list, "step": step, "val": scores},
                         args.out / "best.pt",
                     )
-                    log.info("new best (macro_f1 + 0.1 auroc = %.4f) saved to %s", key, args.out / "best.pt")
+                    log.info("new best (key %.4f) saved to %s", key, args.out / "best.pt")
             if step % args.save_every == 0 or done_epoch_part:
                 nxt_epoch, nxt_pos = (epoch, pos + 1) if pos + 1 < len(plan) else (epoch + 1, 0)
                 save(checkpoint_state(model, opt, sched, step, nxt_epoch, nxt_pos, best, args), last)
