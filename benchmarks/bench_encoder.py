@@ -1,10 +1,11 @@
 """Speed of the shared encoder and the hate head on this machine (see benchmarks/README.md).
 
-    .venv/bin/python benchmarks/bench_encoder.py [--threads 2] [--batches 5] [--fp32 runs/hate-v1/export/fp32]
+    .venv/bin/python benchmarks/bench_encoder.py [--threads 2] [--batches 5] [--compare MODEL_DIR ...]
 
 Measures, in one process: int8 encoder windows/s at batch 32 x 128 word-pieces; the hate heads' time as a
 share of the encoder's on the same windows; a 50-comment thread through the encode + hate stages after the
-model is loaded; peak RSS. Optionally the fp32 ONNX encoder for comparison. Prints one JSON object.
+model is loaded; peak RSS. Optionally other encoders (a training run's fp32 export, an earlier int8 model)
+in the same run, for ratios. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -81,7 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--batches", type=int, default=5)
     p.add_argument(
-        "--fp32", type=Path, default=None, help="a model dir with an fp32 encoder.int8.onnx to compare"
+        "--compare",
+        type=Path,
+        action="append",
+        default=[],
+        help="another model dir (e.g. a run's export/fp32) whose encoder is timed in the same run",
     )
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     rng = np.random.default_rng(0)
@@ -95,9 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     ids = rng.integers(1000, 29000, size=(args.batch, MAX_TOKENS), dtype=np.int64)
     states = enc.run_batch(ids, np.ones_like(ids))
     res["hate_heads_share_of_encoder"] = round(head_share(args.model, states, per_batch), 4)
-    if args.fp32:
-        f = Encoder(args.fp32, threads=args.threads)
-        res["fp32_windows_per_s"] = round(windows_per_second(f, args.batch, args.batches, rng)[0], 1)
+    res["compare_windows_per_s"] = {}
+    for d in args.compare:
+        other = Encoder(d, threads=args.threads)
+        res["compare_windows_per_s"][str(d)] = round(  # type: ignore[index]
+            windows_per_second(other, args.batch, args.batches, rng)[0], 1
+        )
 
     from unspun.stages.encode import ENCODE, encode_document
     from unspun.stages.hate import hate_document, load_hate_model

@@ -115,3 +115,22 @@ def test_real_encoder_long_paragraph_is_windowed() -> None:
     for k in ports[1:]:
         v = enc.states[k]
         assert float(first @ v / np.linalg.norm(first) / np.linalg.norm(v)) > 0.8
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not E.model_installed(), reason="the shipped encoder is not installed")
+def test_shipped_encoder_is_fused_and_int8_per_channel() -> None:
+    """What makes the encoder fast and close to fp32 (DESIGN.md §4): every layer's attention fused into one
+    quantised op, every weight that is multiplied by quantised with one scale per output channel."""
+    from collections import Counter
+
+    import onnx
+
+    from unspun.training.export import check_per_channel
+
+    path = E.default_model_dir() / E.ENCODER_FILE
+    ops = Counter(n.op_type for n in onnx.load(str(path)).graph.node)
+    layers = 6
+    assert ops["QAttention"] == layers and ops["Softmax"] == 0
+    # per layer: QKV (in QAttention), attention output, feed-forward in and out
+    assert check_per_channel(path) == 4 * layers

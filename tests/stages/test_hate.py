@@ -208,24 +208,35 @@ def test_news_reporting_about_groups_is_normal(sentence: str) -> None:
     assert [s.label for s in spans] == ["normal"], spans[0].attrs["scores"]
 
 
+DOCK_WORKERS = (
+    "Those dock workers are all illegals anyway, they're vermin who should be thrown out with the trash."
+)
+
+
+@pytest.mark.model
+@needs_model
+def test_dehumanising_comment_is_toxic_against_refugees_with_rationale() -> None:
+    """The example page's comment, punctuated as written: flagged, aimed at immigrants, for the right words
+    (the model trained on HateXplain's unpunctuated posts alone read the full stop as "normal")."""
+    doc, spans = analyse([("Port deal criticised by council", TITLE), (DOCK_WORKERS, COMMENT)])
+    assert spans[0].label == "normal" and spans[1].label in ("hate", "offensive")
+    comment = spans[1]
+    assert comment.attrs["targets"][0] == "immigrants/refugees"
+    words = {doc.text[s:e].lower() for s, e in comment.attrs["rationale"]}
+    assert {"illegals", "vermin", "trash"} <= words
+    assert all(doc.text[s:e].strip() == doc.text[s:e] for s, e in comment.attrs["rationale"])
+
+
 @pytest.mark.model
 @needs_model
 @pytest.mark.xfail(
     strict=True,
-    reason="known gap of the shipped model (MODEL_CARD.md, Known limits): this comment gets p(normal) ~0.6; "
-    "'Illegals are vermin who should be thrown out with the trash.' is hate",
+    reason="known gap of the shipped model (MODEL_CARD.md, Known limits): this comment comes out offensive; "
+    "p(hate) leads p(offensive) by less than the margin chosen on val",
 )
-def test_dehumanising_comment_is_hate_against_refugees_with_rationale() -> None:
-    comment = (
-        "Those dock workers are all illegals anyway, they're vermin who should be thrown out with the trash."
-    )
-    doc, spans = analyse([("Port deal criticised by council", TITLE), (comment, COMMENT)])
+def test_dehumanising_comment_is_hate() -> None:
+    _, spans = analyse([("Port deal criticised by council", TITLE), (DOCK_WORKERS, COMMENT)])
     assert [s.label for s in spans] == ["normal", "hate"]
-    hate = spans[1]
-    assert "immigrants/refugees" in hate.attrs["targets"]
-    words = {doc.text[s:e].lower() for s, e in hate.attrs["rationale"]}
-    assert "vermin" in words
-    assert all(doc.text[s:e].strip() == doc.text[s:e] for s, e in hate.attrs["rationale"])
 
 
 @pytest.mark.model

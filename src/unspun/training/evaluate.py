@@ -31,7 +31,7 @@ DEFAULT_DATA = Path("../shared/data")
 TOXIC_GRID = tuple(round(x, 2) for x in np.arange(0.30, 0.71, 0.02))
 RATIONALE_GRID = tuple(round(x, 2) for x in np.arange(0.20, 0.71, 0.05))
 TARGET_GRID = tuple(round(x, 2) for x in np.arange(0.20, 0.71, 0.05))
-HATE_OFFSET_GRID = tuple(round(x, 2) for x in np.arange(-0.20, 0.21, 0.02))
+HATE_OFFSET_GRID = tuple(round(x, 2) for x in np.arange(-0.40, 0.21, 0.02))
 #: how HateXplain posts are read: as published (no punctuation) or as a person would type them
 PLAIN, WRITTEN = "plain", "written"
 VIEWS = (PLAIN, WRITTEN)
@@ -265,7 +265,9 @@ def run(
         "target_f1": round(target_f1(posts, preds, model.decision.target), 4),
     }
     root = Path(data)
-    if (root / "hatexplain").is_dir() and (root / "bias-madlibs" / "bias_madlibs_77k.csv").is_file():
+    # madlibs sentences are written text already: measured once, with the plain view
+    madlibs = root / "bias-madlibs" / "bias_madlibs_77k.csv"
+    if view == PLAIN and (root / "hatexplain").is_dir() and madlibs.is_file():
         result["madlibs"] = madlibs_fpr(root, d, limit, model.decision.toxic)
     result["seconds"] = round(time.time() - t0, 1)
     return result
