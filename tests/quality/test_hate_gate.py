@@ -81,6 +81,14 @@ def test_hatexplain_test_metrics_stay_above_floors(result: dict) -> None:
     assert not below, f"below the recorded floors (got, floor): {below}"
 
 
+def test_news_beside_toxic_posts_stays_normal(result: dict) -> None:
+    """A sentence is read from its own range of its paragraph's window: a toxic neighbour must not make it
+    toxic (`evaluate`'s "beside" figure: PolNeAR test sentences beside toxic HateXplain test posts)."""
+    floor = floors("beside")["normal_rate"]
+    assert result["beside"]["n"] > 1000
+    assert result["beside"]["normal_rate"] >= floor, (result["beside"], floor)
+
+
 def test_written_hatexplain_test_metrics_stay_above_floors(result_written: dict) -> None:
     assert result_written["view"] == "written" and result_written["n"] == 1924
     got = flat(result_written["metrics"])

@@ -136,3 +136,34 @@ def test_task_data_rewrites_examples_per_epoch_without_touching_the_originals() 
     assert task.epoch_train(2) == ["a", "b", "x2"]
     assert task.train == ["a", "b", "c"]
     assert TaskData("hate", ["a"], {}).epoch_train(5) == ["a"]
+
+
+def test_with_neighbour_reads_its_own_range_and_keeps_rationale_aligned(tmp_path: Path) -> None:
+    import random
+
+    (post, _) = D.hatexplain_examples(write_hatexplain(tmp_path), "train")
+    sides = set()
+    for seed in range(6):
+        beside = D.with_neighbour(post, "The council met on Tuesday.", random.Random(seed))
+        lo, hi = beside.span
+        assert beside.text[lo:hi] == post.text and beside.label == post.label
+        words = [post.text[a:b] for a, b in post.word_spans]
+        assert [beside.text[a:b] for a, b in beside.word_spans] == words
+        sides.add(lo == 0)
+        (f,) = D.featurize(tokenizer(), [beside])
+        # the pooled pieces are exactly the post's: "they are vermin" = 4 pieces, rationale on them only
+        assert f.pool is not None and int(f.pool.sum()) == 4
+        assert f.rationale is not None and np.allclose(f.rationale[~f.pool], 0)
+    assert sides == {True, False}  # before and after the neighbour
+
+
+def test_beside_toxic_reads_each_news_sentence_beside_a_toxic_text() -> None:
+    news = ["The council met on Tuesday.", "Ships left the port at dawn."]
+    toxic = ["they are vermin", "go back home", "filthy animals"]
+    got = D.beside_toxic(news, toxic, "seed")
+    assert len(got) == 3 and D.beside_toxic([], toxic, "seed") == []
+    for ex, sentence, t in zip(got, news + news, toxic, strict=False):
+        lo, hi = ex.span
+        assert ex.text[lo:hi] == sentence and t in ex.text
+        assert ex.label == HATE_LABELS.index("normal") and ex.word_rationale is None
+    assert got == D.beside_toxic(news, toxic, "seed")  # seeded

@@ -47,6 +47,8 @@ class Example:
     word_rationale: np.ndarray | None = None
     weight: float = 1.0
     id: str = ""
+    # the character range the sequence heads read (None: the whole text), e.g. a post beside a neighbour
+    span: tuple[int, int] | None = None
 
 
 @dataclass
@@ -286,12 +288,66 @@ def written_share(examples: list[Example], rng: random.Random, share: float) -> 
     }
 
 
+#: a neighbouring sentence keeps at most this many words (the pair must fit in one 128-piece window)
+NEIGHBOUR_WORDS = 30
+
+
+def with_neighbour(ex: Example, neighbour: str, rng: random.Random) -> Example:
+    """`ex` written next to `neighbour` (before or after it), its labels read from its own range (`span`).
+
+    At run time a sentence is pooled inside its paragraph's window, beside other sentences; a model that
+    only saw whole posts lets a paragraph's tone leak into every sentence of it. Training on ranges beside
+    neighbours (a toxic post beside a news sentence, a news sentence beside a toxic post) teaches the heads
+    to read their own range.
+    """
+    neighbour = " ".join(neighbour.split()[:NEIGHBOUR_WORDS])
+    lo, hi = ex.span or (0, len(ex.text))
+    if rng.random() < 0.5:
+        text, shift = f"{neighbour} {ex.text}", len(neighbour) + 1
+    else:
+        text, shift = f"{ex.text} {neighbour}", 0
+    return Example(
+        text,
+        ex.source,
+        ex.label,
+        ex.targets,
+        [(a + shift, b + shift) for a, b in ex.word_spans],
+        ex.word_rationale,
+        ex.weight,
+        ex.id + "-beside",
+        (lo + shift, hi + shift),
+    )
+
+
+def beside_toxic(news: list[str], toxic_texts: list[str], seed: str) -> list[Example]:
+    """News sentences, each written beside a toxic text and read from the sentence (label normal): how much
+    a neighbour's tone leaks into a sentence pooled inside its paragraph. One per toxic text, cycling
+    through `news`."""
+    rng = random.Random(seed)
+    normal = HATE_LABELS.index("normal")
+    out = []
+    for i, toxic in enumerate(toxic_texts if news else []):
+        sentence = Example(news[i % len(news)], "news", normal, id=f"beside-{i}")
+        out.append(with_neighbour(sentence, toxic, rng))
+    return out
+
+
 def identity_terms() -> set[str]:
     text = resources.files("unspun.training").joinpath("identity_terms.txt").read_text("utf-8")
     return {w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#")}
 
 
 _SENT_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))\s+(?=[\"“‘(]?[A-Z])")
+
+
+def polnear_sentences(data: Path, split: str) -> list[str]:
+    """The sentences of PolNeAR's news articles of a split (paragraphs split at sentence ends)."""
+    d = Path(data) / "polnear" / split / "text"
+    out: list[str] = []
+    for p in sorted(d.glob("*.txt")) if d.is_dir() else []:
+        for para in p.read_text("utf-8").split("\n\n"):
+            out += [s.strip() for s in _SENT_END.split(para.strip()) if s.strip()]
+    return out
 
 
 def silver_normal_examples(data: Path, *, seed: int, n: int, weight: float) -> list[Example]:
@@ -305,11 +361,7 @@ def silver_normal_examples(data: Path, *, seed: int, n: int, weight: float) -> l
     cb = data / "claimbuster" / "train.json"
     if cb.is_file():
         sentences += [r["text"] for r in json.loads(cb.read_text("utf-8"))]
-    pn = data / "polnear" / "train" / "text"
-    if pn.is_dir():
-        for p in sorted(pn.glob("*.txt")):
-            for para in p.read_text("utf-8").split("\n\n"):
-                sentences += [s.strip() for s in _SENT_END.split(para.strip()) if s.strip()]
+    sentences += polnear_sentences(data, "train")
     sentences = [s for s in dict.fromkeys(sentences) if 20 <= len(s) <= 600]
     if not sentences:
         raise DataError(
@@ -336,6 +388,7 @@ class Features:
     rationale: np.ndarray | None  # (n,) soft target per piece
     piece_word: np.ndarray  # (n,) index of the word each piece belongs to (-1: none)
     example: Example
+    pool: np.ndarray | None = None  # (n,) the pieces the sequence heads read (None: all)
 
 
 def featurize(tokenizer: object, examples: list[Example]) -> list[Features]:
@@ -356,5 +409,9 @@ def featurize(tokenizer: object, examples: list[Example]) -> list[Features]:
         if ex.word_rationale is not None:
             rationale = np.where(piece_word >= 0, ex.word_rationale[np.clip(piece_word, 0, None)], 0.0)
             rationale = rationale.astype(np.float32)
-        out.append(Features(ids, rationale, piece_word, ex))
+        pool = None
+        if ex.span is not None:
+            lo, hi = ex.span
+            pool = (offsets[:, 0] >= lo) & (offsets[:, 1] <= hi) & (offsets[:, 1] > offsets[:, 0])
+        out.append(Features(ids, rationale, piece_word, ex, pool))
     return out

@@ -3,7 +3,7 @@
 1. the encoder of `<run>/best.pt` goes to ONNX (legacy TorchScript exporter, opset 17, dynamic batch and
    sequence axes) with eager attention, whose graph onnxruntime's transformer optimizer recognises: it fuses
    each layer's attention into one `Attention` op (and the embeddings, skip layer norms, bias + GELU); the
-   SDPA attention's graph is not recognised and runs ~15 % slower;
+   SDPA attention's graph is not recognised and runs ~10 % slower;
 2. onnxruntime dynamic quantisation of the fused graph, weights int8 **per channel** (per-tensor int8 loses
    too much): the attention's QKV projection (`QAttention`) and the other MatMuls;
 3. the int8 encoder must agree with the fp32 one on held-out text (HateXplain val posts and PolNeAR dev

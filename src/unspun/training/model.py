@@ -38,12 +38,11 @@ class MultiTaskModel(nn.Module):
         self.heads = nn.ModuleDict({h.name: nn.Linear(hidden, len(h.labels)) for h in heads})
         self.dropout = nn.Dropout(DROPOUT)
 
-    def forward(
-        self, ids: torch.Tensor, mask: torch.Tensor, content: torch.Tensor
-    ) -> dict[str, torch.Tensor]:
-        """Logits per head: sequence heads (b, k), token heads (b, t, k). `content` masks real pieces."""
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor, pool: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Logits per head: sequence heads (b, k) on the mean of the pieces `pool` marks (an example's own
+        range, [CLS]/[SEP] and padding excluded), token heads (b, t, k) on every piece."""
         states = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
-        c = content.unsqueeze(-1).to(states.dtype)
+        c = pool.unsqueeze(-1).to(states.dtype)
         pooled = (states * c).sum(1) / c.sum(1).clamp(min=1.0)
         out = {}
         for name, layer in self.heads.items():

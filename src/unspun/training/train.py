@@ -22,8 +22,12 @@ from typing import Any
 import numpy as np
 
 from unspun.errors import UnspunError
+from unspun.training.heads import HATE_LABELS
 
 log = logging.getLogger("unspun.train")
+NORMAL = HATE_LABELS.index("normal")
+#: val views that enter checkpoint selection; others are reported only
+SELECTION_VIEWS = ("plain", "written")
 
 DEFAULT_DATA = Path("../shared/data")
 #: word-pieces per batch bucket pool: sort this many batches' worth of examples by length, then cut
@@ -72,29 +76,60 @@ def build_task(task: str, args: argparse.Namespace, tokenizer: Any) -> TaskData:
         if args.plain_share > 0:
             extra = D.punctuation_mix(extra, seed=args.seed, share=args.plain_share)
         log.info(
-            "hate: %d HateXplain train posts (%.0f %% written anew each epoch), %d extra examples "
-            "(Davidson weight %.2f, silver normal weight %.2f)",
+            "hate: %d HateXplain train posts (%.0f %% written anew each epoch, %.0f %% beside a news "
+            "sentence), %d extra examples (Davidson weight %.2f, silver normal weight %.2f)",
             len(posts),
             100 * args.punct_share,
+            100 * args.context_share,
             len(extra),
             args.davidson_weight,
             args.silver_weight,
         )
 
+        train = posts + extra
+        silver = [len(posts) + i for i, ex in enumerate(extra) if ex.source == "silver-normal"]
+        toxic = [k for k, ex in enumerate(posts) if ex.label != NORMAL]
+
         def rewrite(epoch: int) -> dict[int, Any]:
             rng = random.Random(f"{args.seed}-written-{epoch}")
-            written = D.written_share(posts, rng, args.punct_share)
-            return dict(zip(written, D.featurize(tokenizer, list(written.values())), strict=True))
+            out: dict[int, Any] = D.written_share(posts, rng, args.punct_share)
+            if args.context_share > 0 and silver and toxic:
+                # a post beside a news sentence, read from the post; a news sentence beside a toxic post,
+                # read from the sentence (normal)
+                crng = random.Random(f"{args.seed}-context-{epoch}")
+                for k in range(len(posts)):
+                    if crng.random() < args.context_share:
+                        news = train[crng.choice(silver)].text
+                        out[k] = D.with_neighbour(out.get(k, posts[k]), news, crng)
+                for j in silver:
+                    if crng.random() < args.context_share:
+                        t = crng.choice(toxic)
+                        out[j] = D.with_neighbour(train[j], out.get(t, posts[t]).text, crng)
+            feats = D.featurize(tokenizer, list(out.values()))
+            # a range cut off by the window is not worth a row
+            return {k: f for k, f in zip(out, feats, strict=True) if f.pool is None or f.pool.any()}
 
         val = D.hatexplain_examples(args.data, "val")
         written_val = [D.written_example(ex, D.written_view_rng(ex.id)) for ex in val]
         return TaskData(
             "hate",
-            D.featurize(tokenizer, posts + extra),
-            {"plain": D.featurize(tokenizer, val), "written": D.featurize(tokenizer, written_val)},
-            rewrite=rewrite if args.punct_share > 0 else None,
+            D.featurize(tokenizer, train),
+            {
+                "plain": D.featurize(tokenizer, val),
+                "written": D.featurize(tokenizer, written_val),
+                "beside": D.featurize(tokenizer, beside_view(args.data, written_val)),
+            },
+            rewrite=rewrite if args.punct_share > 0 or args.context_share > 0 else None,
         )
     raise UnspunError(f"unknown task {task!r}; known tasks: hate")
+
+
+def beside_view(data: Path, written_val: list[Any]) -> list[Any]:
+    """News sentences (PolNeAR dev, held out) each beside a toxic val post, read from the sentence."""
+    from unspun.training import data as D
+
+    toxic = [ex.text for ex in written_val if ex.label != NORMAL]
+    return D.beside_toxic(D.polnear_sentences(data, "dev"), toxic, "beside-view")
 
 
 def make_batches(feats: list[Any], batch_size: int, rng: random.Random) -> list[list[int]]:
@@ -110,12 +145,15 @@ def make_batches(feats: list[Any], batch_size: int, rng: random.Random) -> list[
     return batches
 
 
-def epoch_plan(tasks: list[TaskData], batch_size: int, seed: int, epoch: int) -> list[tuple[int, list[int]]]:
-    """The (task index, batch) order of one epoch; a pure function of the seed and epoch (for resuming)."""
+def epoch_plan(
+    tasks: list[TaskData], feats: list[list[Any]], batch_size: int, seed: int, epoch: int
+) -> list[tuple[int, list[int]]]:
+    """The (task index, batch) order of one epoch over each task's features of that epoch (bucketed by
+    their own lengths: rewritten examples may be longer); a pure function of the seed and epoch."""
     rng = random.Random(seed * 1000 + epoch)
     plan = []
     for t, task in enumerate(tasks):
-        batches = make_batches(task.train, batch_size, rng)
+        batches = make_batches(feats[t], batch_size, rng)
         n = int(round(len(batches) * task.rate))
         plan += [(t, batches[k % len(batches)]) for k in range(n)]
     rng.shuffle(plan)
@@ -130,6 +168,7 @@ def collate(feats: list[Any], cls_id: int, sep_id: int, n_targets: int) -> dict[
     ids = torch.zeros(b, width, dtype=torch.long)
     mask = torch.zeros(b, width, dtype=torch.long)
     content = torch.zeros(b, width, dtype=torch.bool)
+    pool = torch.zeros(b, width, dtype=torch.bool)
     label = torch.full((b,), -100, dtype=torch.long)
     targets = torch.zeros(b, n_targets)
     has_targets = torch.zeros(b, dtype=torch.bool)
@@ -143,6 +182,7 @@ def collate(feats: list[Any], cls_id: int, sep_id: int, n_targets: int) -> dict[
         ids[r, n + 1] = sep_id
         mask[r, : n + 2] = 1
         content[r, 1 : n + 1] = True
+        pool[r, 1 : n + 1] = True if f.pool is None else torch.from_numpy(f.pool)
         ex = f.example
         weight[r] = ex.weight
         if ex.label is not None:
@@ -157,6 +197,7 @@ def collate(feats: list[Any], cls_id: int, sep_id: int, n_targets: int) -> dict[
         "ids": ids,
         "mask": mask,
         "content": content,
+        "pool": pool,
         "label": label,
         "targets": targets,
         "has_targets": has_targets,
@@ -209,7 +250,7 @@ def predict_feats(
         for lo in range(0, len(order), batch_size):
             chunk = order[lo : lo + batch_size]
             batch = collate([feats[i] for i in chunk], cls_id, sep_id, n_targets)
-            out = model(batch["ids"], batch["mask"], batch["content"])
+            out = model(batch["ids"], batch["mask"], batch["pool"])
             for name, logits in out.items():
                 spec = model.specs[name]
                 probs = torch.softmax(logits, -1) if spec.loss == "softmax" else torch.sigmoid(logits)
@@ -227,12 +268,21 @@ def validate(
     model: Any, task: TaskData, tok_ids: tuple[int, int], args: argparse.Namespace
 ) -> dict[str, float]:
     """Val scores per view ("plain" unprefixed, others prefixed) and `key`, the selection score: mean over
-    views of macro-F1 + 0.1 AUROC."""
+    the SELECTION_VIEWS of macro-F1 + 0.1 AUROC. Other views (all-normal sentences beside toxic posts)
+    report the share read as normal."""
+    from unspun.training.heads import HATE_TARGETS
+
     if task.name != "hate":
         return {}
     scores: dict[str, float] = {}
     keys = []
     for view, feats in task.val.items():
+        if not feats:
+            continue
+        if view not in SELECTION_VIEWS:
+            res = predict_feats(model, feats, *tok_ids, len(HATE_TARGETS), batch_size=64, bf16=args.bf16)
+            scores[f"{view}_normal_rate"] = float(np.mean([p.argmax() == NORMAL for p in res["hate_class"]]))
+            continue
         s = hate_val_scores(model, feats, tok_ids, args)
         keys.append(s["macro_f1"] + 0.1 * s["auroc"])
         prefix = "" if view == "plain" else f"{view}_"
@@ -341,6 +391,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="share of HateXplain posts written with punctuation, drawn each epoch (their text has none)",
     )
     p.add_argument(
+        "--context-share",
+        type=float,
+        default=0.15,
+        help="share of HateXplain posts and of silver sentences trained beside a neighbour, drawn each epoch",
+    )
+    p.add_argument(
         "--plain-share",
         type=float,
         default=0.5,
@@ -406,7 +462,7 @@ def train(args: argparse.Namespace) -> int:
         [{"params": enc_params, "lr": LR_ENCODER}, {"params": head_params, "lr": LR_HEADS}],
         weight_decay=WEIGHT_DECAY,
     )
-    steps_per_epoch = len(epoch_plan(tasks, args.batch_size, args.seed, 0))
+    steps_per_epoch = len(epoch_plan(tasks, [t.train for t in tasks], args.batch_size, args.seed, 0))
     total = args.max_steps or steps_per_epoch * args.epochs
     warm = max(1, int(total * WARMUP))
 
@@ -450,8 +506,8 @@ def train(args: argparse.Namespace) -> int:
     seen = 0
     run_loss = 0.0
     for epoch in range(start_epoch, args.epochs):
-        plan = epoch_plan(tasks, args.batch_size, args.seed, epoch)
         epoch_feats = [task.epoch_train(epoch) for task in tasks]
+        plan = epoch_plan(tasks, epoch_feats, args.batch_size, args.seed, epoch)
         pos0 = start_pos if epoch == start_epoch else 0
         for pos in range(pos0, len(plan)):
             if step >= total:
@@ -460,7 +516,7 @@ def train(args: argparse.Namespace) -> int:
             task = tasks[t]
             batch = collate([epoch_feats[t][i] for i in idx], *tok_ids, len(HATE_TARGETS))
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-                out = model(batch["ids"], batch["mask"], batch["content"])
+                out = model(batch["ids"], batch["mask"], batch["pool"])
             loss = task_loss(out, batch, task.name)
             opt.zero_grad(set_to_none=True)
             loss.backward()
