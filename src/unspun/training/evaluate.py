@@ -4,9 +4,11 @@ Evaluation runs the same inference code as the pipeline stage (`unspun.encoder` 
 not torch: the figures are those of what ships.
 
 hate, on HateXplain (`--split test` for reported figures, `val` for choices): accuracy, macro-F1, AUROC,
-bias AUCs over the paper's 10 communities, rationale token-F1 / IOU-F1 on the non-normal posts; plus, on
-`bias-madlibs` (if present under --data), the false-positive rate on non-toxic template sentences per
-identity term.
+bias AUCs over the paper's 10 communities, rationale token-F1 / IOU-F1 on the non-normal posts. The posts are
+read as published (`--view plain`, the paper's setting) or written with punctuation (`--view written`). With
+the plain view also: on `bias-madlibs` (if present under --data), the false-positive rate on non-toxic
+template sentences per identity term; and, with PolNeAR's news, the share of news sentences still labelled
+normal when each is written beside a toxic post ("beside": does a neighbour's tone leak into a sentence?).
 """
 
 from __future__ import annotations
