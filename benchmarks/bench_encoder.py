@@ -100,12 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     ids = rng.integers(1000, 29000, size=(args.batch, MAX_TOKENS), dtype=np.int64)
     states = enc.run_batch(ids, np.ones_like(ids))
     res["hate_heads_share_of_encoder"] = round(head_share(args.model, states, per_batch), 4)
-    res["compare_windows_per_s"] = {}
+    compared = {}
     for d in args.compare:
         other = Encoder(d, threads=args.threads)
-        res["compare_windows_per_s"][str(d)] = round(  # type: ignore[index]
-            windows_per_second(other, args.batch, args.batches, rng)[0], 1
-        )
+        compared[str(d)] = round(windows_per_second(other, args.batch, args.batches, rng)[0], 1)
+    res["compare_windows_per_s"] = compared
 
     from unspun.stages.encode import ENCODE, encode_document
     from unspun.stages.hate import hate_document, load_hate_model
