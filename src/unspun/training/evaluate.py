@@ -90,11 +90,13 @@ def hatexplain_predictions(
 ):
     """Posts of a split and the model's predictions on them, read in `view`: "plain" (as published, no
     punctuation) or "written" (each post in `written_form`, with a fixed per-post seed)."""
-    from unspun.training.data import written_form, written_view_rng
+    from unspun.training.data import load_hatexplain, written_form, written_view_rng
 
     if view not in VIEWS:
         raise UnspunError(f"unknown view {view!r}; views: {', '.join(VIEWS)}")
-    posts = load_hatexplain_split(data, split, limit)
+    posts = load_hatexplain(data, split)
+    if limit:
+        posts = posts[:limit]
     if view == PLAIN:
         texts = [(p.text, p.word_spans) for p in posts]
     else:
@@ -191,17 +193,17 @@ def calibrate_hate(model_dir: Path, data: Path) -> dict[str, float]:
 
 
 def beside_normal_rate(
-    data: Path, split: str, model_dir: Path | None, limit: int | None, toxic_threshold: float
+    data: Path, split: str, posts: list[Any], model_dir: Path | None, toxic_threshold: float
 ) -> dict[str, Any]:
-    """Share of news sentences labelled normal when each is written beside a toxic post of the split (in its
-    written form) and read, as the stage reads a sentence, from its own range of the shared window.
-    News: PolNeAR's test articles for the test split, its dev articles otherwise (never trained on)."""
+    """Share of news sentences labelled normal when each is written beside a toxic post of the split's
+    `posts` (in its written form) and read, as the stage reads a sentence, from its own range of the
+    shared window. News: PolNeAR's test articles for the test split, its dev articles otherwise (never
+    trained on)."""
     from unspun.encoder import get_encoder
     from unspun.stages.hate import decide, load_hate_model, predict_range
     from unspun.training.data import beside_toxic, polnear_sentences, written_form, written_view_rng
 
-    posts = [p for p in load_hatexplain_split(data, split, limit) if p.label != "normal"]
-    toxic = [written_form(p.words, written_view_rng(p.post_id))[0] for p in posts]
+    toxic = [written_form(p.words, written_view_rng(p.post_id))[0] for p in posts if p.label != "normal"]
     news = polnear_sentences(data, "test" if split == "test" else "dev")
     examples = beside_toxic(news, toxic, "beside-view")
     model = load_hate_model(model_dir)
@@ -211,13 +213,6 @@ def beside_normal_rate(
         pred = predict_range(enc, *ex.span, model, text=ex.text)
         normal += pred is None or decide(pred.scores, toxic_threshold, model.decision.hate_offset) == "normal"
     return {"n": len(examples), "normal_rate": round(normal / max(1, len(examples)), 4)}
-
-
-def load_hatexplain_split(data: Path, split: str, limit: int | None) -> list[Any]:
-    from unspun.training.data import load_hatexplain
-
-    posts = load_hatexplain(data, split)
-    return posts[:limit] if limit else posts
 
 
 def madlibs_terms() -> list[str]:
@@ -300,7 +295,7 @@ def run(
     if view == PLAIN and (root / "hatexplain").is_dir() and madlibs.is_file():
         result["madlibs"] = madlibs_fpr(root, d, limit, model.decision.toxic)
     if view == PLAIN and (root / "polnear").is_dir():
-        result["beside"] = beside_normal_rate(root, split, d, limit, model.decision.toxic)
+        result["beside"] = beside_normal_rate(root, split, posts, d, model.decision.toxic)
     result["seconds"] = round(time.time() - t0, 1)
     return result
 
