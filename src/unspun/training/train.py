@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from unspun.errors import UnspunError
-from unspun.training.heads import HATE_LABELS
+from unspun.training.heads import HATE_LABELS, HATE_TARGETS
 
 log = logging.getLogger("unspun.train")
 NORMAL = HATE_LABELS.index("normal")
@@ -270,8 +270,6 @@ def validate(
     """Val scores per view ("plain" unprefixed, others prefixed) and `key`, the selection score: mean over
     the SELECTION_VIEWS of macro-F1 + 0.1 AUROC. Other views (all-normal sentences beside toxic posts)
     report the share read as normal."""
-    from unspun.training.heads import HATE_TARGETS
-
     if task.name != "hate":
         return {}
     scores: dict[str, float] = {}
@@ -295,7 +293,6 @@ def hate_val_scores(
     model: Any, feats: list[Any], tok_ids: tuple[int, int], args: argparse.Namespace
 ) -> dict[str, float]:
     from unspun.training import metrics as M
-    from unspun.training.heads import HATE_TARGETS
 
     res = predict_feats(model, feats, *tok_ids, len(HATE_TARGETS), batch_size=64, bf16=args.bf16)
     probs = np.stack(res["hate_class"])
@@ -444,7 +441,7 @@ def train(args: argparse.Namespace) -> int:
     import torch
 
     from unspun.encoder import load_tokenizer
-    from unspun.training.heads import HATE_TARGETS, heads_for
+    from unspun.training.heads import heads_for
     from unspun.training.model import MultiTaskModel, base_model_path
 
     torch.set_num_threads(args.threads)
