@@ -54,6 +54,8 @@ def test_train_checkpoints_and_resumes(tmp_path: Path) -> None:
         "0",
         "--silver-n",
         "0",
+        "--toxigen-weight",
+        "0",
         "--threads",
         "1",
         "--epochs",

@@ -415,3 +415,162 @@ def featurize(tokenizer: object, examples: list[Example]) -> list[Features]:
             pool = (offsets[:, 0] >= lo) & (offsets[:, 1] <= hi) & (offsets[:, 1] > offsets[:, 0])
         out.append(Features(ids, rationale, piece_word, ex, pool))
     return out
+
+
+# ToxiGen's 13 groups as the target head's communities (Chinese and Mexican people fold into the wider
+# groups HateXplain annotates; LGBTQ+ statements train the "Homosexual" community, shown as LGBTQ+ people).
+TOXIGEN_TARGETS = {
+    "asian": "Asian",
+    "black": "African",
+    "chinese": "Asian",
+    "jewish": "Jewish",
+    "latino": "Hispanic",
+    "lgbtq": "Homosexual",
+    "mental_dis": "Disability",
+    "physical_dis": "Disability",
+    "mexican": "Hispanic",
+    "middle_east": "Arab",
+    "muslim": "Islam",
+    "native_american": "Indigenous",
+    "women": "Women",
+    # the demonstrations' file names
+    "immigrant": "Refugee",
+    "mental_disability": "Disability",
+    "physical_disability": "Disability",
+    "native_american_sentences": "Indigenous",
+    "middle_east_sentences": "Arab",
+}
+#: ToxiGen's paper calls a statement toxic when the annotators' mean toxicity (1-5) is above this
+TOXIGEN_TOXIC_ABOVE = 3.0
+#: statements this close to the line get half weight: the annotators themselves were split on them
+TOXIGEN_BORDER = 0.7
+#: share of the annotated train statements kept out of training as our own ToxiGen dev split (seeded)
+TOXIGEN_DEV_SHARE = 0.1
+TOXIGEN_DEV_SEED = "toxigen-dev"
+
+
+@dataclass
+class ToxiGenStatement:
+    text: str
+    group: str  # ToxiGen's target_group
+    toxicity: float  # toxicity_human, 1-5
+
+    @property
+    def toxic(self) -> bool:
+        return self.toxicity > TOXIGEN_TOXIC_ABOVE
+
+
+def load_toxigen(data: Path, split: str) -> list[ToxiGenStatement]:
+    """ToxiGen's human-annotated train statements, cut into our `train` and `dev` splits (a seeded 10 %
+    for dev). The annotated test split is a held-out benchmark of the project and is never read here."""
+    if split not in ("train", "dev"):
+        raise DataError(f"ToxiGen has splits train and dev here (its test split is held out), not {split!r}")
+    path = Path(data) / "toxigen" / "toxigen_annotated_train.csv"
+    if not path.is_file():
+        raise DataError(f"ToxiGen data not found: {path}")
+    out = []
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            text = " ".join(row["text"].split())
+            if not text:
+                continue
+            in_dev = random.Random(f"{TOXIGEN_DEV_SEED}-{text}").random() < TOXIGEN_DEV_SHARE
+            if in_dev == (split == "dev"):
+                out.append(ToxiGenStatement(text, row["target_group"], float(row["toxicity_human"])))
+    return out
+
+
+def toxigen_examples(data: Path, split: str, *, weight: float = 1.0) -> list[Example]:
+    """ToxiGen statements as hate-task examples: toxic ones are `hate` (statements about a group, most of
+    them implicit stereotypes), the others `normal`; the group is the target either way (a neutral
+    statement is still about it). Statements near the toxicity line weigh half."""
+    out = []
+    for i, s in enumerate(load_toxigen(data, split)):
+        label = HATE_LABELS.index("hate" if s.toxic else "normal")
+        w = weight * (0.5 if abs(s.toxicity - TOXIGEN_TOXIC_ABOVE) < TOXIGEN_BORDER else 1.0)
+        targets = target_vector([TOXIGEN_TARGETS[s.group]] if s.group in TOXIGEN_TARGETS else [])
+        out.append(Example(s.text, "toxigen", label, targets, weight=w, id=f"toxigen-{split}-{i}"))
+    return out
+
+
+def toxigen_demonstrations(data: Path, *, weight: float = 1.0) -> list[Example]:
+    """ToxiGen's hand-written prompt statements (`<category>__<hate|neutral>_<group>_sentences.txt`)."""
+    d = Path(data) / "toxigen" / "demonstrations"
+    out = []
+    for path in sorted(d.glob("*.txt")) if d.is_dir() else []:
+        _, _, rest = path.stem.partition("__")
+        kind, _, group = rest.partition("_")
+        group = group.removesuffix("_sentences")
+        target = TOXIGEN_TARGETS.get(group)
+        if kind not in ("hate", "neutral"):
+            continue
+        label = HATE_LABELS.index("hate" if kind == "hate" else "normal")
+        for k, line in enumerate(path.read_text("utf-8").splitlines()):
+            text = " ".join(line.strip().lstrip("-").split())
+            if text:
+                tv = target_vector([target] if target else [])
+                out.append(Example(text, "toxigen-demo", label, tv, weight=weight, id=f"{path.stem}-{k}"))
+    return out
+
+
+_LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"}
+
+
+def misspell(word: str, rng: random.Random) -> str:
+    """One of the ways people obscure a word: a letter dropped, doubled or swapped with its neighbour,
+    a space or a symbol between letters, or leetspeak digits (HateCheck's spelling-variation classes)."""
+    if len(word) < 4 or not word.isalpha():
+        return word
+    k = rng.randrange(1, len(word) - 1)
+    kind = rng.randrange(6)
+    if kind == 0:
+        return word[:k] + word[k + 1 :]
+    if kind == 1:
+        return word[:k] + word[k] + word[k:]
+    if kind == 2:
+        return word[: k - 1] + word[k] + word[k - 1] + word[k + 1 :]
+    if kind == 3:
+        return " ".join(word)
+    if kind == 4:
+        return word[:k] + rng.choice("*.-_") + word[k + 1 :]
+    leet = "".join(_LEET.get(c, c) if rng.random() < 0.7 else c for c in word)
+    return leet if leet != word else word[:k] + "*" + word[k + 1 :]
+
+
+def misspelled_example(ex: Example, rng: random.Random) -> Example:
+    """`ex` with its strongest rationale word (else a random long word) misspelled; spans stay aligned."""
+    words = [ex.text[a:b] for a, b in ex.word_spans]
+    if not words:
+        return ex
+    if ex.word_rationale is not None and ex.word_rationale.max() > 0:
+        k = int(np.argmax(ex.word_rationale + rng.random() * 1e-3))
+    else:
+        k = rng.randrange(len(words))
+    words[k] = misspell(words[k], rng)
+    text, spans = join_words(words)
+    return Example(
+        text, ex.source, ex.label, ex.targets, spans, ex.word_rationale, ex.weight, ex.id + "-misspelt", None
+    )
+
+
+def denounce_frames() -> list[str]:
+    text = resources.files("unspun.training").joinpath("denounce_frames.txt").read_text("utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+#: a quoted statement keeps at most this many words (the frame and quote must fit one window)
+QUOTED_WORDS = 40
+
+
+def denounced_example(ex: Example, frame: str) -> Example:
+    """A toxic text quoted inside a frame that denounces it: counter-speech, labelled `normal`, about the
+    same groups. Teaches that hateful words quoted to condemn them are not the writer's hate."""
+    quoted = " ".join(ex.text.split()[:QUOTED_WORDS])
+    return Example(
+        frame.replace("{s}", quoted),
+        ex.source + "-denounced",
+        HATE_LABELS.index("normal"),
+        ex.targets,
+        weight=ex.weight,
+        id=ex.id + "-denounced",
+    )

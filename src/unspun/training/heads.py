@@ -20,7 +20,8 @@ SIGMOID = "sigmoid"
 HATE_LABELS: tuple[str, ...] = ("hate", "offensive", "normal")
 
 # HateXplain target communities named by >= 2 annotators on at least ~30 train posts ("None" and "Other"
-# are not groups). The first ten are the communities of the paper's bias evaluation.
+# are not groups), and the ToxiGen groups they do not cover. The first ten are the communities of the
+# HateXplain paper's bias evaluation.
 HATE_TARGETS: tuple[str, ...] = (
     "African",
     "Islam",
@@ -35,6 +36,8 @@ HATE_TARGETS: tuple[str, ...] = (
     "Men",
     "Disability",
     "Christian",
+    # not a HateXplain community (2 posts): ToxiGen's native_american statements (~690) train it
+    "Indigenous",
 )
 BIAS_COMMUNITIES: tuple[str, ...] = HATE_TARGETS[:10]
 

@@ -44,7 +44,8 @@ class TaskData:
     train: list[Any]  # Features
     val: dict[str, list[Any]]  # view name -> Features ("plain": the split as published)
     rate: float = 1.0
-    # examples rewritten anew each epoch: epoch -> {train index: Features} (a pure function, for resuming)
+    # examples rewritten anew each epoch: epoch -> {train index: Features} (a pure function, for resuming);
+    # indices from len(train) up are rows added for that epoch
     rewrite: Callable[[int], dict[int, Any]] | None = None
 
     def epoch_train(self, epoch: int) -> list[Any]:
@@ -52,7 +53,10 @@ class TaskData:
             return self.train
         feats = list(self.train)
         for k, f in self.rewrite(epoch).items():
-            feats[k] = f
+            if k < len(self.train):
+                feats[k] = f
+            else:  # rows added for this epoch only (keys from len(train) up)
+                feats.append(f)
         return feats
 
 
@@ -73,26 +77,48 @@ def build_task(task: str, args: argparse.Namespace, tokenizer: Any) -> TaskData:
             extra += D.silver_normal_examples(
                 args.data, seed=args.seed, n=args.silver_n, weight=args.silver_weight
             )
+        if args.toxigen_weight > 0:
+            extra += D.toxigen_examples(args.data, "train", weight=args.toxigen_weight)
+            extra += D.toxigen_demonstrations(args.data, weight=args.toxigen_weight)
         if args.plain_share > 0:
             extra = D.punctuation_mix(extra, seed=args.seed, share=args.plain_share)
         log.info(
             "hate: %d HateXplain train posts (%.0f %% written anew each epoch, %.0f %% beside a news "
-            "sentence), %d extra examples (Davidson weight %.2f, silver normal weight %.2f)",
+            "sentence, %.0f %% of toxic ones misspelt), %d extra examples (Davidson weight %.2f, ToxiGen "
+            "weight %.2f, silver normal weight %.2f)",
             len(posts),
             100 * args.punct_share,
             100 * args.context_share,
+            100 * args.misspell_share,
             len(extra),
             args.davidson_weight,
+            args.toxigen_weight,
             args.silver_weight,
         )
 
         train = posts + extra
         silver = [len(posts) + i for i, ex in enumerate(extra) if ex.source == "silver-normal"]
         toxic = [k for k, ex in enumerate(posts) if ex.label != NORMAL]
+        denounce_from = [k for k, ex in enumerate(train) if ex.label == HATE_LABELS.index("hate")]
+        frames = D.denounce_frames()
 
         def rewrite(epoch: int) -> dict[int, Any]:
             rng = random.Random(f"{args.seed}-written-{epoch}")
             out: dict[int, Any] = D.written_share(posts, rng, args.punct_share)
+            if args.misspell_share > 0:
+                # a slur obscured ("n1gger", "f a g") is still a slur
+                mrng = random.Random(f"{args.seed}-misspell-{epoch}")
+                for k in toxic:
+                    if mrng.random() < args.misspell_share:
+                        out[k] = D.misspelled_example(out.get(k, posts[k]), mrng)
+            if args.denounce_share > 0:
+                # a toxic statement quoted to condemn it is counter-speech (normal), read as a new row
+                drng = random.Random(f"{args.seed}-denounce-{epoch}")
+                added = len(train)
+                for k in denounce_from:
+                    if drng.random() < args.denounce_share:
+                        out[added] = D.denounced_example(train[k], drng.choice(frames))
+                        added += 1
             if args.context_share > 0 and silver and toxic:
                 # a post beside a news sentence, read from the post; a news sentence beside a toxic post,
                 # read from the sentence (normal)
@@ -118,8 +144,11 @@ def build_task(task: str, args: argparse.Namespace, tokenizer: Any) -> TaskData:
                 "plain": D.featurize(tokenizer, val),
                 "written": D.featurize(tokenizer, written_val),
                 "beside": D.featurize(tokenizer, beside_view(args.data, written_val)),
+                "toxigen": D.featurize(tokenizer, D.toxigen_examples(args.data, "dev"))
+                if args.toxigen_weight > 0
+                else [],
             },
-            rewrite=rewrite if args.punct_share > 0 or args.context_share > 0 else None,
+            rewrite=rewrite,
         )
     raise UnspunError(f"unknown task {task!r}; known tasks: hate")
 
@@ -272,10 +301,20 @@ def validate(
     report the share read as normal."""
     if task.name != "hate":
         return {}
+    from unspun.training import metrics as M
+
     scores: dict[str, float] = {}
     keys = []
     for view, feats in task.val.items():
         if not feats:
+            continue
+        if view == "toxigen":
+            # ToxiGen dev: is a statement toxic (hate or offensive)? AUROC enters selection as a view's key
+            res = predict_feats(model, feats, *tok_ids, len(HATE_TARGETS), batch_size=64, bf16=args.bf16)
+            y = np.asarray([f.example.label != NORMAL for f in feats])
+            tox = np.asarray([1.0 - p[NORMAL] for p in res["hate_class"]])
+            scores["toxigen_auroc"] = M.binary_auc(y, tox)
+            keys.append(scores["toxigen_auroc"])
             continue
         if view not in SELECTION_VIEWS:
             res = predict_feats(model, feats, *tok_ids, len(HATE_TARGETS), batch_size=64, bf16=args.bf16)
@@ -379,6 +418,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--davidson-weight", type=float, default=0.5, help="loss weight of Davidson tweets (0: none)"
     )
     p.add_argument("--davidson-max-offensive", type=int, default=4000)
+    p.add_argument(
+        "--toxigen-weight", type=float, default=1.0, help="loss weight of ToxiGen statements (0: none)"
+    )
+    p.add_argument(
+        "--misspell-share",
+        type=float,
+        default=0.15,
+        help="share of toxic HateXplain posts whose rationale word is misspelt, drawn each epoch",
+    )
+    p.add_argument(
+        "--denounce-share",
+        type=float,
+        default=0.08,
+        help="share of hate-labelled texts also trained quoted inside a denouncing frame (normal), each epoch",
+    )
     p.add_argument("--silver-n", type=int, default=3000, help="silver normal news/debate sentences (0: none)")
     p.add_argument("--silver-weight", type=float, default=0.5)
     p.add_argument(
