@@ -50,7 +50,7 @@ def windows_per_second(
 
 def head_share(model_dir: Path, states: np.ndarray, encoder_s: float, repeats: int = 20) -> float:
     """Hate heads over a batch of windows (pooled class + targets, rationale per piece) / encoder time."""
-    heads = load_heads(model_dir)
+    heads = load_heads(model_dir).for_task("hate")
     t0 = time.perf_counter()
     for _ in range(repeats):
         pooled = states[:, 1:-1].mean(axis=1)
@@ -106,15 +106,16 @@ def main(argv: list[str] | None = None) -> int:
         compared[str(d)] = round(windows_per_second(other, args.batch, args.batches, rng)[0], 1)
     res["compare_windows_per_s"] = compared
 
+    from unspun.options import Options
     from unspun.stages.encode import ENCODE, encode_document
-    from unspun.stages.hate import hate_document, load_hate_model
+    from unspun.stages.hate import HateStage
 
     E._ENCODERS[Path(args.model)] = enc  # the stages' code path, on the encoder loaded above
-    model = load_hate_model(Path(args.model))
+    stage = HateStage(Options(model_dir=Path(args.model)))
 
     def analyse(doc: Document) -> int:
         doc.parses[ENCODE] = encode_document(doc, Path(args.model))
-        return len(hate_document(doc, model).predictions)
+        return len(stage.predict(doc))
 
     analyse(thread_doc(5))  # warm-up
     doc = thread_doc(50)

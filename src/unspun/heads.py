@@ -1,8 +1,13 @@
-"""Task heads at run time: linear layers over the shared encoder's states, applied with numpy.
+"""The model runtime's heads: what each task head is, its label set, and its weights at run time.
 
-The shipped model directory holds `heads.npz` (`<head>.weight` (k, hidden), `<head>.bias` (k,)) and the
-heads' description in `config.json`. A sequence head reads the mean of the word-piece states of a character
-range (a sentence, a comment) exactly as in training (`training.model`); a token head reads each piece.
+Every head is one linear layer over the shared encoder's states. A *sequence* head reads the mean of the
+word-piece states of a character range (a sentence, a comment) exactly as in training (`training.model`); a
+*token* head reads each piece. Both the pipeline stages (`unspun.stages.head`) and training
+(`unspun.training`) import the registry from here, so a head is declared once: `register_head(HeadSpec(...))`.
+
+The shipped model directory holds `heads.npz` (`<head>.weight` (k, hidden), `<head>.bias` (k,)) and, in
+`config.json`, the heads' description and each task's decision rule (`decisions[<task>]`, chosen on
+validation data when the model was exported).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,33 +25,148 @@ from unspun.errors import ModelMissingError
 
 HEADS_FILE = "heads.npz"
 
+# Head kinds: one output per character range (pooled), or one per word-piece.
+SEQUENCE = "sequence"
+TOKEN = "token"
+# Losses (and so the output's normalisation): softmax over classes, or independent sigmoids.
+SOFTMAX = "softmax"
+SIGMOID = "sigmoid"
+
 
 @dataclass(frozen=True)
-class Head:
+class HeadSpec:
+    """One output head: its name, the task that trains it, its kind, labels and loss."""
+
     name: str
-    kind: str  # "sequence" / "token"
+    task: str
+    kind: str  # SEQUENCE / TOKEN
     labels: tuple[str, ...]
-    loss: str  # "softmax" / "sigmoid"
+    loss: str  # SOFTMAX / SIGMOID
+    #: weight of this head's loss in its task's total
+    weight: float = 1.0
+
+
+HEADS: dict[str, HeadSpec] = {}
+
+
+def register_head(spec: HeadSpec) -> HeadSpec:
+    if spec.kind not in (SEQUENCE, TOKEN) or spec.loss not in (SOFTMAX, SIGMOID):
+        raise ValueError(f"head {spec.name!r}: kind must be sequence/token and loss softmax/sigmoid")
+    HEADS[spec.name] = spec
+    return spec
+
+
+def heads_for(tasks: list[str]) -> list[HeadSpec]:
+    heads = [h for h in HEADS.values() if h.task in tasks]
+    if not heads:
+        raise ValueError(
+            f"no heads registered for tasks {tasks}; known tasks: {sorted({h.task for h in HEADS.values()})}"
+        )
+    return heads
+
+
+# --- hate -------------------------------------------------------------------------------------------------
+HATE_LABELS: tuple[str, ...] = ("hate", "offensive", "normal")
+# HateXplain target communities named by >= 2 annotators on at least ~30 train posts ("None" and "Other"
+# are not groups), and the ToxiGen groups they do not cover. The first ten are the communities of the
+# HateXplain paper's bias evaluation.
+HATE_TARGETS: tuple[str, ...] = (
+    "African",
+    "Islam",
+    "Jewish",
+    "Homosexual",
+    "Women",
+    "Refugee",
+    "Arab",
+    "Caucasian",
+    "Asian",
+    "Hispanic",
+    "Men",
+    "Disability",
+    "Christian",
+    # not a HateXplain community (2 posts): ToxiGen's native_american statements (~690) train it
+    "Indigenous",
+)
+BIAS_COMMUNITIES: tuple[str, ...] = HATE_TARGETS[:10]
+
+register_head(HeadSpec("hate_class", "hate", SEQUENCE, HATE_LABELS, SOFTMAX))
+register_head(HeadSpec("hate_targets", "hate", SEQUENCE, HATE_TARGETS, SIGMOID, weight=0.5))
+# One logit per word-piece: is it part of the annotators' rationale?
+register_head(HeadSpec("hate_rationale", "hate", TOKEN, ("rationale",), SIGMOID, weight=1.0))
+
+
+# --- run time ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Head:
+    """A head's weights, applied with numpy."""
+
+    name: str
+    kind: str
+    labels: tuple[str, ...]
+    loss: str
     weight: np.ndarray  # (k, hidden)
     bias: np.ndarray  # (k,)
+    task: str = ""
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Probabilities for (n, hidden) inputs: softmax or independent sigmoids, (n, k)."""
         logits = x @ self.weight.T + self.bias
-        if self.loss == "softmax":
+        if self.loss == SOFTMAX:
             logits = logits - logits.max(axis=-1, keepdims=True)
             e = np.exp(logits)
             return e / e.sum(axis=-1, keepdims=True)
         return 1.0 / (1.0 + np.exp(-logits))
 
 
+@dataclass(frozen=True)
+class InstalledHeads:
+    """The heads of one model directory, with each task's decision rule and display names."""
+
+    heads: dict[str, Head]
+    decisions: dict[str, dict[str, Any]]
+    config: dict[str, Any]
+
+    def for_task(self, task: str) -> dict[str, Head]:
+        return {name: h for name, h in self.heads.items() if h.task == task}
+
+    @property
+    def tasks(self) -> set[str]:
+        return {h.task for h in self.heads.values()}
+
+
+def read_config(model_dir: Path) -> dict[str, Any]:
+    path = Path(model_dir) / CONFIG_FILE
+    try:
+        return dict(json.loads(path.read_text("utf-8")))
+    except (OSError, ValueError) as exc:
+        raise ModelMissingError(f"the model's config cannot be read: {path}: {exc}") from exc
+
+
+def installed_tasks(model_dir: Path) -> set[str]:
+    """The tasks whose heads a model directory holds (empty when it holds none or cannot be read)."""
+    if not (Path(model_dir) / HEADS_FILE).is_file():
+        return set()
+    try:
+        cfg = read_config(model_dir)
+    except ModelMissingError:
+        return set()
+    return {spec.get("task", "") for spec in cfg.get("heads", {}).values()}
+
+
+def decisions_of(cfg: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    decisions = dict(cfg.get("decisions") or {})
+    if "hate_decision" in cfg:  # config.json of releases before the decision rules were keyed by task
+        decisions.setdefault("hate", cfg["hate_decision"])
+    return decisions
+
+
 @cache
-def load_heads(model_dir: Path) -> dict[str, Head]:
+def load_heads(model_dir: Path) -> InstalledHeads:
     """The heads of a model directory, loaded once per process."""
-    cfg_path, npz_path = model_dir / CONFIG_FILE, model_dir / HEADS_FILE
-    if not cfg_path.is_file() or not npz_path.is_file():
-        raise ModelMissingError(f"the model's heads are not installed: {npz_path} or {cfg_path} is missing")
-    cfg = json.loads(cfg_path.read_text("utf-8"))
+    npz_path = Path(model_dir) / HEADS_FILE
+    if not npz_path.is_file():
+        raise ModelMissingError(f"the model's heads are not installed: {npz_path} is missing")
+    cfg = read_config(model_dir)
     arrays = np.load(npz_path)
     heads = {}
     for name, spec in cfg["heads"].items():
@@ -56,8 +177,25 @@ def load_heads(model_dir: Path) -> dict[str, Head]:
             spec["loss"],
             arrays[f"{name}.weight"].astype(np.float32),
             arrays[f"{name}.bias"].astype(np.float32),
+            spec.get("task", ""),
         )
-    return heads
+    return InstalledHeads(heads, decisions_of(cfg), cfg)
+
+
+def write_heads(model_dir: Path, heads: list[Head], config: dict[str, Any]) -> None:
+    """Write heads.npz and config.json (the heads' description beside `config`) into a model directory:
+    what export installs, and what tests build by hand."""
+    d = Path(model_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    arrays = {}
+    specs = {}
+    for h in heads:
+        arrays[f"{h.name}.weight"] = np.asarray(h.weight, dtype=np.float32)
+        arrays[f"{h.name}.bias"] = np.asarray(h.bias, dtype=np.float32)
+        specs[h.name] = {"kind": h.kind, "labels": list(h.labels), "loss": h.loss, "task": h.task}
+    np.savez(d / HEADS_FILE, **arrays)
+    cfg = {"hidden_size": int(heads[0].weight.shape[1]) if heads else 0, **config, "heads": specs}
+    (d / CONFIG_FILE).write_text(json.dumps(cfg, indent=1) + "\n", "utf-8")
 
 
 def pool(enc: Encoded, start: int, end: int) -> np.ndarray | None:
@@ -66,3 +204,14 @@ def pool(enc: Encoded, start: int, end: int) -> np.ndarray | None:
     if len(idx) == 0:
         return None
     return enc.states[idx].mean(axis=0)
+
+
+def word_scores(piece_scores: np.ndarray, piece_word: np.ndarray, n_words: int) -> np.ndarray:
+    """A word's score from its pieces' scores: their mean (0 for a word with no piece; pieces with word -1
+    are ignored). Rationales and tags are judged per word, in training, evaluation and the stages alike."""
+    sums = np.zeros((n_words, *piece_scores.shape[1:]))
+    counts = np.zeros(n_words)
+    ok = piece_word >= 0
+    np.add.at(sums, piece_word[ok], piece_scores[ok])
+    np.add.at(counts, piece_word[ok], 1)
+    return sums / np.maximum(counts, 1).reshape(-1, *([1] * (piece_scores.ndim - 1)))

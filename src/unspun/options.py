@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +34,19 @@ class Options:
     fetch_max_bytes: int = DEFAULT_FETCH_MAX_BYTES
     #: allow fetching URLs that resolve to private, loopback or link-local addresses
     allow_private_urls: bool = False
-    #: minimum score for a hate/offensive label to be reported instead of `normal` (model stages read it)
-    hate_threshold: float | None = None
-    #: extra per-stage settings, keyed by stage name
-    stage_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: per task, the threshold that replaces the model's calibrated one (hate: the toxicity threshold,
+    #: 1 - p(normal)); pairs (task, value), given as a mapping {"hate": 0.7} in a config or HTTP request
+    thresholds: tuple[tuple[str, float], ...] = ()
+    #: the model directory (None: the model shipped in the package)
+    model_dir: Path | None = None
+    #: onnxruntime threads for the encoder (None: one per core)
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        # keep the object hashable and canonical however it was built (Options(thresholds={"hate": 0.7}))
+        object.__setattr__(self, "thresholds", thresholds_of(self.thresholds))
+        if self.model_dir is not None:
+            object.__setattr__(self, "model_dir", Path(self.model_dir))
 
     def replace(self, **changes: Any) -> Options:
         return dataclasses.replace(self, **changes)
@@ -56,6 +65,10 @@ class Options:
                 if isinstance(value, str):
                     value = [v.strip() for v in value.split(",") if v.strip()]
                 value = tuple(value)
+            elif name == "thresholds":
+                value = thresholds_of(value)
+            elif name == "model_dir" and value is not None:
+                value = Path(value)
             changes[name] = value
         try:
             return dataclasses.replace(base, **changes)
@@ -70,3 +83,16 @@ class Options:
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise OptionsError(f"cannot read config file {path}: {exc}") from exc
         return cls.from_mapping(data.get("unspun", data), base=base)
+
+
+def thresholds_of(value: Any) -> tuple[tuple[str, float], ...]:
+    """Per-task thresholds from a mapping or pairs, as the hashable sorted pairs Options keeps."""
+    pairs = value.items() if isinstance(value, dict) else value
+    try:
+        out = {str(task): float(t) for task, t in pairs}
+    except (TypeError, ValueError) as exc:
+        raise OptionsError(f"thresholds must map task names to numbers, not {value!r}") from exc
+    bad = [task for task, t in out.items() if not 0.0 <= t <= 1.0]
+    if bad:
+        raise OptionsError(f"thresholds must lie in [0, 1]: {', '.join(bad)}")
+    return tuple(sorted(out.items()))

@@ -13,20 +13,11 @@ import pytest
 
 from unspun.document import COMMENT, EDITORIAL, HATE, SENTENCES, STRUCTURE, TITLE, Document, Span
 from unspun.encoder import Encoded, load_tokenizer, model_installed, tokenize
-from unspun.heads import Head
+from unspun.errors import PipelineError
+from unspun.heads import HATE_LABELS, HATE_TARGETS, Head, write_heads
 from unspun.options import Options
 from unspun.stages.encode import ENCODE, EncodeOutput
-from unspun.stages.hate import (
-    CLASS_HEAD,
-    RATIONALE_HEAD,
-    TARGET_HEAD,
-    Decision,
-    HateModel,
-    HateStage,
-    decide,
-    hate_document,
-)
-from unspun.training.heads import HATE_LABELS, HATE_TARGETS
+from unspun.stages.hate import CLASS_HEAD, RATIONALE_HEAD, TARGET_HEAD, HateStage, decide
 
 TOXIC_WORDS = {"vermin", "illegals"}
 
@@ -57,7 +48,8 @@ def toy_encode(doc: Document) -> EncodeOutput:
     return EncodeOutput(segs, encoded)
 
 
-def toy_model() -> HateModel:
+def toy_model_dir(root: Path) -> Path:
+    """A hand-made model directory whose hate heads read the toy encoder's 2-d states."""
     n_t = len(HATE_TARGETS)
     cls = Head(
         CLASS_HEAD,
@@ -66,11 +58,12 @@ def toy_model() -> HateModel:
         "softmax",
         np.array([[40.0, 0.0], [0.0, 0.0], [0.0, 1.0]], dtype=np.float32),
         np.zeros(3, dtype=np.float32),
+        "hate",
     )
     tw = np.zeros((n_t, 2), dtype=np.float32)
     tb = np.full(n_t, -5.0, dtype=np.float32)
     tw[HATE_TARGETS.index("Refugee")] = [40.0, -2.0]
-    tgt = Head(TARGET_HEAD, "sequence", HATE_TARGETS, "sigmoid", tw, tb)
+    tgt = Head(TARGET_HEAD, "sequence", HATE_TARGETS, "sigmoid", tw, tb, "hate")
     rat = Head(
         RATIONALE_HEAD,
         "token",
@@ -78,8 +71,12 @@ def toy_model() -> HateModel:
         "sigmoid",
         np.array([[8.0, -4.0]], dtype=np.float32),
         np.zeros(1, dtype=np.float32),
+        "hate",
     )
-    return HateModel({h.name: h for h in (cls, tgt, rat)}, Decision(), {"Refugee": "immigrants/refugees"})
+    d = root / "toy-model"
+    config = {"target_names": {"Refugee": "immigrants/refugees"}, "decisions": {"hate": {"toxic": 0.5}}}
+    write_heads(d, [cls, tgt, rat], config)
+    return d
 
 
 def build_doc() -> Document:
@@ -102,10 +99,9 @@ def build_doc() -> Document:
     return doc
 
 
-def run_toy(doc: Document, options: Options | None = None) -> list[Span]:
+def run_toy(doc: Document, root: Path, **options: object) -> list[Span]:
     doc.parses[ENCODE] = toy_encode(doc)
-    stage = HateStage(options or Options())
-    stage.set_annotations(doc, hate_document(doc, toy_model(), stage.options.hate_threshold))
+    HateStage(Options(model_dir=toy_model_dir(root), **options))(doc)  # type: ignore[arg-type]
     return sorted(doc.layers[HATE], key=lambda s: s.start)
 
 
@@ -118,9 +114,9 @@ def test_decide_uses_the_toxicity_threshold() -> None:
     assert decide({"hate": 0.33, "offensive": 0.37, "normal": 0.3}, 0.5, hate_offset=0.0) == "offensive"
 
 
-def test_one_span_per_article_sentence_and_per_comment() -> None:
+def test_one_span_per_article_sentence_and_per_comment(tmp_path: Path) -> None:
     doc = build_doc()
-    spans = run_toy(doc)
+    spans = run_toy(doc, tmp_path)
     texts = [doc.span_text(s) for s in spans]
     assert texts == [
         "Council meets community leaders",
@@ -132,9 +128,9 @@ def test_one_span_per_article_sentence_and_per_comment() -> None:
     assert all(s.stage == "hate" for s in spans)
 
 
-def test_labels_scores_targets_and_rationale_offsets() -> None:
+def test_labels_scores_targets_and_rationale_offsets(tmp_path: Path) -> None:
     doc = build_doc()
-    spans = run_toy(doc)
+    spans = run_toy(doc, tmp_path)
     hate = [s for s in spans if s.label != "normal"]
     assert [doc.span_text(s)[:11] for s in hate] == ["Those dock "]
     h = hate[0]
@@ -149,20 +145,35 @@ def test_labels_scores_targets_and_rationale_offsets() -> None:
             assert s.score == pytest.approx(s.attrs["scores"]["normal"], abs=1e-4)
 
 
-def test_threshold_option_overrides_the_shipped_rule() -> None:
-    spans = run_toy(build_doc(), Options(hate_threshold=1.0))
+def test_threshold_option_overrides_the_shipped_rule(tmp_path: Path) -> None:
+    spans = run_toy(build_doc(), tmp_path, thresholds={"hate": 1.0})
     assert all(s.label == "normal" for s in spans)
+    # another task's threshold leaves hate's rule alone
+    spans = run_toy(build_doc(), tmp_path / "b", thresholds={"claims": 1.0})
+    assert [s.label for s in spans].count("hate") == 1
 
 
-def test_no_encoder_output_gives_an_empty_layer() -> None:
+def test_predict_returns_probabilities_and_the_decision_comes_after(tmp_path: Path) -> None:
     doc = build_doc()
-    stage = HateStage(Options())
-    stage.set_annotations(doc, hate_document(doc, toy_model()))
-    assert doc.layers[HATE] == []
+    doc.parses[ENCODE] = toy_encode(doc)
+    strict = HateStage(Options(model_dir=toy_model_dir(tmp_path), thresholds={"hate": 1.0}))
+    readings = strict.predict(doc)
+    assert len(readings) == 5 and all(
+        set(r.probs) == {CLASS_HEAD, TARGET_HEAD, RATIONALE_HEAD} for r in readings
+    )
+    lenient = HateStage(Options(model_dir=toy_model_dir(tmp_path)))
+    lenient.set_annotations(doc, readings)  # the same readings, decided under the shipped rule
+    assert [s.label for s in doc.layers[HATE]].count("hate") == 1
+
+
+def test_missing_encoder_output_is_an_error(tmp_path: Path) -> None:
+    stage = HateStage(Options(model_dir=toy_model_dir(tmp_path)))
+    with pytest.raises(PipelineError, match="encode"):
+        stage.predict(build_doc())
 
 
 def test_stage_declares_its_inputs() -> None:
-    assert HateStage.requires == (SENTENCES, "encode")
+    assert HateStage.requires == (STRUCTURE, SENTENCES, ENCODE)
     assert HateStage.assigns == (HATE,)
     assert HateStage.english_only
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from unspun.heads import HATE_LABELS, HATE_TARGETS
 from unspun.training import data as D
-from unspun.training.heads import HATE_LABELS, HATE_TARGETS
 
 
 def tokenizer():
@@ -129,7 +129,7 @@ def test_written_share_rewrites_a_share_of_the_posts(tmp_path: Path) -> None:
 
 
 def test_task_data_rewrites_examples_per_epoch_without_touching_the_originals() -> None:
-    from unspun.training.train import TaskData
+    from unspun.training.tasks import TaskData
 
     task = TaskData("hate", ["a", "b", "c"], {}, rewrite=lambda epoch: {epoch % 3: f"x{epoch}"})
     assert task.epoch_train(1) == ["a", "x1", "c"]

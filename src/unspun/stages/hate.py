@@ -1,37 +1,32 @@
 """The hate stage: hate / offensive / normal per article sentence and per comment, with targets and rationale.
 
-It reads the shared encoder's states (`doc.parses["encode"]`) and applies the hate heads with numpy
-(`unspun.heads`): the class head and the target head on the mean state of the sentence's or comment's
-word-pieces, the rationale head on each piece. The decision rule (the toxicity threshold, the rationale
-and target thresholds) was chosen on HateXplain val and ships in the model's config.json; the
-`hate_threshold` option overrides the toxicity threshold. `evaluate hate` runs these same functions.
+A `HeadStage` over the hate task's three heads: the class head and the target head read the pooled
+sentence or comment, the rationale head each word-piece. The decision rule (the toxicity threshold, the
+hate-vs-offensive offset, the rationale and target thresholds) was chosen on validation data and ships in
+the model's config.json (`decisions["hate"]`); `Options.thresholds["hate"]` replaces the toxicity threshold.
+`evaluate hate` runs these same functions.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from unspun.document import COMMENT, HATE, SENTENCES, STRUCTURE, Document, Span
-from unspun.encoder import CONFIG_FILE, Encoded, default_model_dir, model_installed
-from unspun.heads import Head, load_heads, pool
-from unspun.pipeline import Stage, register_stage
+from unspun.document import HATE, Document, Span
+from unspun.heads import HATE_LABELS, Head
+from unspun.pipeline import register_stage
+from unspun.stages.head import HeadReading, HeadStage, Unit, word_spans, words_of
 
 CLASS_HEAD = "hate_class"
 TARGET_HEAD = "hate_targets"
 RATIONALE_HEAD = "hate_rationale"
-NORMAL = "normal"
+HATE_LABEL, OFFENSIVE, NORMAL = HATE_LABELS
 # Defaults when a model's config carries no calibrated decision rule.
 DEFAULT_TOXIC_THRESHOLD = 0.5
 DEFAULT_RATIONALE_THRESHOLD = 0.5
 DEFAULT_TARGET_THRESHOLD = 0.5
-# A rationale "word" must hold a letter or digit: a comma next to a slur is not part of the rationale.
-_WORDLIKE = re.compile(r"\w")
 
 
 @dataclass(frozen=True)
@@ -44,42 +39,26 @@ class Decision:
     target: float = DEFAULT_TARGET_THRESHOLD
     hate_offset: float = 0.0
 
-
-@dataclass
-class HateModel:
-    heads: dict[str, Head]
-    decision: Decision
-    target_names: dict[str, str]  # HateXplain community -> display name
-
-
-@cache
-def load_hate_model(model_dir: Path | None = None) -> HateModel:
-    d = Path(model_dir) if model_dir else default_model_dir()
-    heads = load_heads(d)
-    cfg = json.loads((d / CONFIG_FILE).read_text("utf-8"))
-    dec = cfg.get("hate_decision") or {}
-    decision = Decision(
-        dec.get("toxic", DEFAULT_TOXIC_THRESHOLD),
-        dec.get("rationale", DEFAULT_RATIONALE_THRESHOLD),
-        dec.get("target", DEFAULT_TARGET_THRESHOLD),
-        dec.get("hate_offset", 0.0),
-    )
-    return HateModel(heads, decision, dict(cfg.get("target_names") or {}))
+    @classmethod
+    def from_rule(cls, rule: dict[str, Any]) -> Decision:
+        return cls(
+            float(rule.get("toxic", DEFAULT_TOXIC_THRESHOLD)),
+            float(rule.get("rationale", DEFAULT_RATIONALE_THRESHOLD)),
+            float(rule.get("target", DEFAULT_TARGET_THRESHOLD)),
+            float(rule.get("hate_offset", 0.0)),
+        )
 
 
 @dataclass
 class HatePrediction:
-    """The hate heads' reading of one character range."""
+    """The hate heads' reading of one character range, decided."""
 
     start: int
     end: int
     label: str
     scores: dict[str, float]
+    target_probs: np.ndarray  # probability per target community (the head's label order)
     targets: list[str] = field(default_factory=list)  # display names, most likely first
-    target_ids: list[str] = field(default_factory=list)  # HateXplain community names
-    piece_idx: np.ndarray | None = None  # indices (into the Encoded) of the range's pieces
-    piece_rationale: np.ndarray | None = None  # rationale probability per piece of the range
-    target_probs: np.ndarray | None = None  # probability per target community (the head's label order)
     rationale: list[tuple[int, int]] = field(default_factory=list)  # character spans of rationale words
 
     @property
@@ -90,122 +69,47 @@ class HatePrediction:
 def decide(scores: dict[str, float], toxic_threshold: float, hate_offset: float = 0.0) -> str:
     if 1.0 - scores[NORMAL] < toxic_threshold:
         return NORMAL
-    return "hate" if scores["hate"] >= scores["offensive"] - hate_offset else "offensive"
+    return HATE_LABEL if scores[HATE_LABEL] >= scores[OFFENSIVE] - hate_offset else OFFENSIVE
 
 
-def rationale_words(
-    enc: Encoded, idx: np.ndarray, probs: np.ndarray, word_ids: np.ndarray, threshold: float, text: str
-) -> list[tuple[int, int]]:
-    """Character spans of the words (tokenizer words) whose mean piece probability reaches `threshold`."""
-    spans = []
-    words: dict[int, list[int]] = {}
-    for k, w in enumerate(word_ids):
-        words.setdefault(int(w), []).append(k)
-    for ks in words.values():
-        if float(np.mean(probs[ks])) < threshold:
-            continue
-        s = int(enc.offsets[idx[ks[0]], 0])
-        e = int(enc.offsets[idx[ks[-1]], 1])
-        if _WORDLIKE.search(text[s - enc.start : e - enc.start]):
-            spans.append((s, e))
-    return spans
+def predict_hate(
+    reading: HeadReading,
+    heads: dict[str, Head],
+    decision: Decision,
+    target_names: dict[str, str],
+    text: str,
+    text_start: int = 0,
+) -> HatePrediction:
+    """Decide one reading: label, targets (display names) and rationale words (character spans).
 
-
-def predict_range(
-    enc: Encoded,
-    start: int,
-    end: int,
-    model: HateModel,
-    *,
-    toxic_threshold: float | None = None,
-    text: str | None = None,
-) -> HatePrediction | None:
-    """Hate heads over the pieces of [start, end) of an encoded text; None when the range has no piece.
-
-    `text` is the encoded text itself (offsets relative to `enc.start`), used to find rationale words.
-    """
-    vec = pool(enc, start, end)
-    if vec is None:
-        return None
-    cls = model.heads[CLASS_HEAD]
-    probs = cls(vec[None, :])[0]
-    scores = {label: float(p) for label, p in zip(cls.labels, probs, strict=True)}
-    toxic = model.decision.toxic if toxic_threshold is None else toxic_threshold
-    label = decide(scores, toxic, model.decision.hate_offset)
-    pred = HatePrediction(start, end, label, scores)
-    idx = enc.pieces_in(start, end)
-    pred.piece_idx = idx
-    pred.piece_rationale = model.heads[RATIONALE_HEAD](enc.states[idx])[:, 0]
-    tgt = model.heads[TARGET_HEAD]
-    tprobs = tgt(vec[None, :])[0]
-    pred.target_probs = tprobs
-    order = np.argsort(-tprobs)
-    pred.target_ids = [tgt.labels[i] for i in order if tprobs[i] >= model.decision.target]
-    pred.targets = [model.target_names.get(t, t) for t in pred.target_ids]
-    if label != NORMAL and text is not None and enc.word_ids is not None:
-        pred.rationale = rationale_words(
-            enc, idx, pred.piece_rationale, enc.word_ids[idx], model.decision.rationale, text
-        )
+    `text` is the document text, or a part of it that starts at character `text_start`."""
+    scores = reading.scores(CLASS_HEAD, heads[CLASS_HEAD].labels)
+    label = decide(scores, decision.toxic, decision.hate_offset)
+    tprobs = reading.probs[TARGET_HEAD]
+    pred = HatePrediction(reading.start, reading.end, label, scores, tprobs)
+    if label != NORMAL:
+        labels = heads[TARGET_HEAD].labels
+        ids = [labels[i] for i in np.argsort(-tprobs) if tprobs[i] >= decision.target]
+        pred.targets = [target_names.get(t, t) for t in ids]
+        words = words_of(reading, RATIONALE_HEAD, text, text_start)
+        pred.rationale = word_spans(words, 0, decision.rationale)
     return pred
 
 
-@dataclass
-class HateResult:
-    predictions: list[HatePrediction]
-
-
-def hate_document(doc: Document, model: HateModel, toxic_threshold: float | None = None) -> HateResult:
-    """Predictions for every article sentence and every comment of an encoded document."""
-    from unspun.stages.encode import ENCODE
-
-    out = doc.parses.get(ENCODE)
-    if out is None:
-        return HateResult([])
-    preds = []
-    for seg, enc in zip(out.segments, out.encoded, strict=True):
-        seg_text = doc.text[seg.start : seg.end]
-        if seg.label == COMMENT:
-            ranges = [(seg.start, seg.end)]
-        else:
-            ranges = [(s.start, s.end) for s in doc.layers.get(SENTENCES, []) if seg.contains(s.start, s.end)]
-            if not ranges:
-                ranges = [(seg.start, seg.end)]
-        for start, end in sorted(ranges):
-            p = predict_range(enc, start, end, model, toxic_threshold=toxic_threshold, text=seg_text)
-            if p is not None:
-                preds.append(p)
-    return HateResult(preds)
-
-
 @register_stage
-class HateStage(Stage[HateResult]):
+class HateStage(HeadStage):
     name = HATE
-    requires = (SENTENCES, "encode")
+    task = "hate"
     assigns = (HATE,)
-    english_only = True
+    unit = Unit.COMMENT_OR_SENTENCE
+    threshold_key = "toxic"
 
-    @classmethod
-    def available(cls) -> bool:
-        d = default_model_dir()
-        if not model_installed(d):
-            return False
-        try:
-            cfg = json.loads((d / CONFIG_FILE).read_text("utf-8"))
-        except (OSError, ValueError):
-            return False
-        return CLASS_HEAD in cfg.get("heads", {}) and (d / "heads.npz").is_file()
-
-    def predict(self, doc: Document) -> HateResult:
-        return hate_document(doc, load_hate_model(), self.options.hate_threshold)
-
-    def set_annotations(self, doc: Document, result: HateResult) -> None:
-        layer = doc.layer(HATE)
-        for p in result.predictions:
-            attrs = {
-                "targets": p.targets if p.label != NORMAL else [],
-                "rationale": [[s, e] for s, e in p.rationale] if p.label != NORMAL else [],
-                "scores": {k: round(v, 4) for k, v in p.scores.items()},
-            }
-            layer.append(Span(p.start, p.end, p.label, round(p.score, 4), attrs, self.name))
-        if STRUCTURE not in doc.layers:
-            doc.warn("hate: no structure layer; nothing was classified")
+    def to_span(self, doc: Document, reading: HeadReading, decision: dict[str, Any]) -> Span:
+        names = dict(self.installed.config.get("target_names") or {})
+        p = predict_hate(reading, self.heads, Decision.from_rule(decision), names, doc.text)
+        attrs = {
+            "targets": p.targets,
+            "rationale": [[s, e] for s, e in p.rationale],
+            "scores": {k: round(v, 4) for k, v in p.scores.items()},
+        }
+        return Span(p.start, p.end, p.label, round(p.score, 4), attrs, self.name)

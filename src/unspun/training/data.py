@@ -16,12 +16,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from unspun.encoder import MAX_TOKENS, tokenize
 from unspun.errors import UnspunError
-from unspun.training.heads import HATE_LABELS, HATE_TARGETS
+from unspun.heads import HATE_LABELS, HATE_TARGETS
 
 HATEXPLAIN_LABELS = {"hatespeech": "hate", "offensive": "offensive", "normal": "normal"}
 #: a target community counts when at least this many of the 3 annotators named it (the paper's convention)
@@ -49,6 +50,8 @@ class Example:
     id: str = ""
     # the character range the sequence heads read (None: the whole text), e.g. a post beside a neighbour
     span: tuple[int, int] | None = None
+    # targets of other tasks' heads, by head name (see `training.tasks.Task.head_targets`)
+    labels: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

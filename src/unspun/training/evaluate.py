@@ -46,42 +46,43 @@ class PostPrediction:
     target_probs: np.ndarray  # (n_targets,)
 
 
+def hate_heads(model_dir: Path | None) -> tuple[Path, dict[str, Any], Any]:
+    """The model directory, its hate heads and its hate decision rule (`stages.hate.Decision`)."""
+    from unspun.encoder import default_model_dir
+    from unspun.heads import load_heads
+    from unspun.stages.hate import Decision
+
+    d = Path(model_dir) if model_dir else default_model_dir()
+    installed = load_heads(d)
+    heads = installed.for_task("hate")
+    if not heads:
+        raise UnspunError(f"the model in {d} has no hate heads")
+    return d, heads, Decision.from_rule(installed.decisions.get("hate", {}))
+
+
 def predict_posts(
     texts_words: list[tuple[str, list[tuple[int, int]]]], model_dir: Path | None
 ) -> list[PostPrediction]:
     """Run the shipped encoder and hate heads over posts; rationale probabilities averaged per word."""
     from unspun.encoder import get_encoder
-    from unspun.stages.hate import CLASS_HEAD, TARGET_HEAD, load_hate_model, predict_range
+    from unspun.heads import word_scores
+    from unspun.stages.hate import CLASS_HEAD, RATIONALE_HEAD, TARGET_HEAD
+    from unspun.stages.head import read_range
 
-    encoder = get_encoder(model_dir)
-    model = load_hate_model(model_dir)
+    d, heads, _ = hate_heads(model_dir)
     out = []
-    texts = [t for t, _ in texts_words]
-    encoded = encoder.encode(texts)
+    encoded = get_encoder(d).encode([t for t, _ in texts_words])
     for (text, spans), enc in zip(texts_words, encoded, strict=True):
-        pred = predict_range(enc, 0, len(text), model, text=text)
         n_words = len(spans)
-        if pred is None:
-            out.append(
-                PostPrediction(
-                    np.asarray([0.0, 0.0, 1.0]),
-                    np.zeros(n_words),
-                    np.zeros(len(model.heads[TARGET_HEAD].labels)),
-                )
-            )
+        reading = read_range(enc, 0, len(text), heads)
+        if reading is None:
+            n_targets = len(heads[TARGET_HEAD].labels)
+            out.append(PostPrediction(np.asarray([0.0, 0.0, 1.0]), np.zeros(n_words), np.zeros(n_targets)))
             continue
-        probs = np.asarray([pred.scores[label] for label in model.heads[CLASS_HEAD].labels])
-        assert (
-            pred.piece_idx is not None and pred.piece_rationale is not None and pred.target_probs is not None
-        )
         starts = np.asarray([s for s, _ in spans])
-        piece_starts = enc.offsets[pred.piece_idx, 0]
-        word = np.searchsorted(starts, piece_starts, side="right") - 1
-        sums = np.zeros(n_words)
-        counts = np.zeros(n_words)
-        np.add.at(sums, word, pred.piece_rationale)
-        np.add.at(counts, word, 1)
-        out.append(PostPrediction(probs, sums / np.maximum(counts, 1), pred.target_probs))
+        word = np.searchsorted(starts, reading.offsets[:, 0], side="right") - 1
+        rationale = word_scores(reading.probs[RATIONALE_HEAD][:, 0], word, n_words)
+        out.append(PostPrediction(reading.probs[CLASS_HEAD], rationale, reading.probs[TARGET_HEAD]))
     return out
 
 
@@ -107,9 +108,9 @@ def hatexplain_predictions(
 def hate_metrics(
     posts: list[Any], preds: list[PostPrediction], toxic: float, rationale: float, hate_offset: float = 0.0
 ) -> dict[str, Any]:
+    from unspun.heads import BIAS_COMMUNITIES, HATE_LABELS
     from unspun.stages.hate import decide
     from unspun.training import metrics as M
-    from unspun.training.heads import BIAS_COMMUNITIES, HATE_LABELS
 
     y = np.asarray([HATE_LABELS.index(p.label) for p in posts])
     probs = np.stack([p.probs for p in preds])
@@ -143,7 +144,7 @@ def hate_metrics(
 
 def target_f1(posts: list[Any], preds: list[PostPrediction], threshold: float) -> float:
     """Micro-F1 of the target communities on non-normal posts (what the stage reports targets for)."""
-    from unspun.training.heads import HATE_TARGETS
+    from unspun.heads import HATE_TARGETS
 
     tp = fp = fn = 0
     for p, pr in zip(posts, preds, strict=True):
@@ -200,18 +201,23 @@ def beside_normal_rate(
     shared window. News: PolNeAR's test articles for the test split, its dev articles otherwise (never
     trained on)."""
     from unspun.encoder import get_encoder
-    from unspun.stages.hate import decide, load_hate_model, predict_range
+    from unspun.stages.hate import CLASS_HEAD, decide
+    from unspun.stages.head import read_range
     from unspun.training.data import beside_toxic, polnear_sentences, written_form, written_view_rng
 
     toxic = [written_form(p.words, written_view_rng(p.post_id))[0] for p in posts if p.label != "normal"]
     news = polnear_sentences(data, "test" if split == "test" else "dev")
     examples = beside_toxic(news, toxic, "beside-view")
-    model = load_hate_model(model_dir)
+    d, heads, decision = hate_heads(model_dir)
+    labels = heads[CLASS_HEAD].labels
     normal = 0
-    for ex, enc in zip(examples, get_encoder(model_dir).encode([e.text for e in examples]), strict=True):
+    for ex, enc in zip(examples, get_encoder(d).encode([e.text for e in examples]), strict=True):
         assert ex.span is not None
-        pred = predict_range(enc, *ex.span, model, text=ex.text)
-        normal += pred is None or decide(pred.scores, toxic_threshold, model.decision.hate_offset) == "normal"
+        reading = read_range(enc, *ex.span, heads)
+        normal += (
+            reading is None
+            or decide(reading.scores(CLASS_HEAD, labels), toxic_threshold, decision.hate_offset) == "normal"
+        )
     return {"n": len(examples), "normal_rate": round(normal / max(1, len(examples)), 4)}
 
 
@@ -224,9 +230,9 @@ def madlibs_terms() -> list[str]:
 def madlibs_fpr(data: Path, model_dir: Path | None, limit: int | None, toxic: float) -> dict[str, Any]:
     # hate vs offensive does not matter here: a false positive is any non-normal label
     """False-positive rate (predicted hate/offensive) on NOT_BAD madlibs sentences, overall and per term."""
+    from unspun.heads import HATE_LABELS
     from unspun.stages.hate import decide
     from unspun.training.data import join_words
-    from unspun.training.heads import HATE_LABELS
 
     path = Path(data) / "bias-madlibs" / "bias_madlibs_77k.csv"
     with path.open(encoding="utf-8", newline="") as f:
@@ -269,15 +275,10 @@ def run(
 ) -> dict:
     """Evaluate the shipped model (or `model_dir`) on a task's benchmark split; the --json object."""
     if task != "hate":
-        raise UnspunError(f"no evaluation for task {task!r}; known: hate")
-    from unspun.encoder import default_model_dir
-    from unspun.stages.hate import load_hate_model
-
-    d = Path(model_dir) if model_dir else default_model_dir()
-    model = load_hate_model(d)
+        raise UnspunError(f"no HateXplain evaluation for task {task!r}")
+    d, _, dec = hate_heads(model_dir)
     t0 = time.time()
     posts, preds = hatexplain_predictions(Path(data), split, d, limit, view)
-    dec = model.decision
     metrics = hate_metrics(posts, preds, dec.toxic, dec.rationale, dec.hate_offset)
     result: dict[str, Any] = {
         "task": "hate",
@@ -287,15 +288,15 @@ def run(
         "n": len(posts),
         "metrics": metrics,
         "decision": {"toxic": dec.toxic, "hate_offset": dec.hate_offset, "rationale": dec.rationale},
-        "target_f1": round(target_f1(posts, preds, model.decision.target), 4),
+        "target_f1": round(target_f1(posts, preds, dec.target), 4),
     }
     root = Path(data)
     # madlibs sentences are written text already: measured once, with the plain view
     madlibs = root / "bias-madlibs" / "bias_madlibs_77k.csv"
     if view == PLAIN and (root / "hatexplain").is_dir() and madlibs.is_file():
-        result["madlibs"] = madlibs_fpr(root, d, limit, model.decision.toxic)
+        result["madlibs"] = madlibs_fpr(root, d, limit, dec.toxic)
     if view == PLAIN and (root / "polnear").is_dir():
-        result["beside"] = beside_normal_rate(root, split, posts, d, model.decision.toxic)
+        result["beside"] = beside_normal_rate(root, split, posts, d, dec.toxic)
     result["seconds"] = round(time.time() - t0, 1)
     return result
 
@@ -324,16 +325,14 @@ def format_text(res: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="unspun evaluate", description="Evaluate a shipped model on a benchmark."
-    )
-    p.add_argument("task", help="task to evaluate (hate)")
+def main_hate(argv: list[str]) -> int:
+    """`unspun evaluate hate …`"""
+    p = argparse.ArgumentParser(prog="unspun evaluate hate", description="The hate model on HateXplain.")
     p.add_argument(
         "--data",
         type=Path,
         default=DEFAULT_DATA,
-        help="datasets directory, or the task's dataset directory (default ../shared/data)",
+        help="datasets directory, or HateXplain's own directory (default ../shared/data)",
     )
     p.add_argument("--split", default="test")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -345,20 +344,53 @@ def main(argv: list[str] | None = None) -> int:
         default=PLAIN,
         help="read HateXplain posts as published (plain, the paper's setting) or written with punctuation",
     )
-    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    args = p.parse_args(argv)
     data = args.data
     # accept the dataset's own directory too (../shared/data/hatexplain)
     if (data / "dataset.jsonl").is_file():
         data = data.parent
-    try:
-        res = run(
-            args.task, data=data, split=args.split, model_dir=args.model, limit=args.limit, view=args.view
+    res = run("hate", data=data, split=args.split, model_dir=args.model, limit=args.limit, view=args.view)
+    print(json.dumps(res) if args.json else format_text(res))
+    return 0
+
+
+def hate_gate(data: Path) -> dict[str, dict[str, Any]]:
+    """The figures the quality gate holds: HateXplain test as published and written, and "beside"."""
+    plain = run("hate", data=data, split="test", view=PLAIN)
+    written = run("hate", data=data, split="test", view=WRITTEN)
+    return {
+        "hatexplain_test": plain["metrics"],
+        "hatexplain_test_written": written["metrics"],
+        "beside": plain.get("beside", {}),
+    }
+
+
+#: evaluations that are no training task of their own: name -> module with main(argv)
+EXTRA_EVALUATIONS = {"hate-functional": "unspun.training.functional"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`unspun evaluate <task> [options]`: the task's own evaluation command."""
+    import importlib
+
+    from unspun.training.tasks import get_task, known_tasks
+
+    argv = sys.argv[1:] if argv is None else argv
+    names = [*known_tasks(), *EXTRA_EVALUATIONS]
+    if not argv or argv[0].startswith("-"):
+        print(
+            f"usage: unspun evaluate {{{','.join(names)}}} [options]  (--help after the name)",
+            file=sys.stderr,
         )
+        return 2
+    name, rest = argv[0], argv[1:]
+    try:
+        if name in EXTRA_EVALUATIONS:
+            return int(importlib.import_module(EXTRA_EVALUATIONS[name]).main(rest))
+        return get_task(name).evaluate(rest)
     except UnspunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(res) if args.json else format_text(res))
-    return 0
 
 
 if __name__ == "__main__":

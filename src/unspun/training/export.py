@@ -24,7 +24,7 @@ import numpy as np
 
 from unspun.encoder import CONFIG_FILE, DEFAULT_MODEL, ENCODER_FILE, MODELS_DIR, TOKENIZER_FILE, Encoder
 from unspun.errors import UnspunError
-from unspun.heads import HEADS_FILE
+from unspun.heads import HEADS_FILE, Head, write_heads
 
 log = logging.getLogger("unspun.export")
 
@@ -101,6 +101,10 @@ def quantize(fp32: Path, int8: Path, exclude: list[str] | None = None) -> None:
         int8,
         per_channel=True,
         weight_type=QuantType.QInt8,
+        # 7-bit weights: on x86 CPUs without VNNI (AVX2, e.g. AMD Zen 3) onnxruntime multiplies u8 x s8
+        # with instructions whose int16 sums saturate; with 8-bit weights the shipped hate-v5 model read
+        # nearly every word of a comment as rationale there. 7 bits cannot saturate, on any CPU.
+        reduce_range=True,
         # the QKV projections (Attention), the other projections (MatMul), and the embedding tables
         # (EmbedLayerNormalization, per tensor: a lookup, no arithmetic; int8 keeps the file small)
         op_types_to_quantize=["MatMul", "Attention", "EmbedLayerNormalization"],
@@ -164,28 +168,30 @@ def agreement(fp32_dir: Path, int8_dir: Path, texts: list[str]) -> dict[str, flo
     }
 
 
+def trained_heads(model: Any) -> list[Head]:
+    """The torch model's heads as run-time heads (numpy weights)."""
+    out = []
+    for name, layer in model.heads.items():
+        spec = model.specs[name]
+        weight = layer.weight.detach().float().numpy()
+        bias = layer.bias.detach().float().numpy()
+        out.append(Head(name, spec.kind, spec.labels, spec.loss, weight, bias, spec.task))
+    return out
+
+
 def write_model_dir(
     out: Path, onnx_path: Path, model: Any, tokenizer_json: Path, meta: dict[str, Any]
 ) -> None:
     out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(onnx_path, out / ENCODER_FILE)
     shutil.copyfile(tokenizer_json, out / TOKENIZER_FILE)
-    arrays = {}
-    heads = {}
-    for name, layer in model.heads.items():
-        spec = model.specs[name]
-        arrays[f"{name}.weight"] = layer.weight.detach().float().numpy()
-        arrays[f"{name}.bias"] = layer.bias.detach().float().numpy()
-        heads[name] = {"kind": spec.kind, "labels": list(spec.labels), "loss": spec.loss, "task": spec.task}
-    np.savez(out / HEADS_FILE, **arrays)
-    cfg = {"hidden_size": model.encoder.config.hidden_size, "heads": heads, **meta}
-    (out / CONFIG_FILE).write_text(json.dumps(cfg, indent=1) + "\n", "utf-8")
+    write_heads(out, trained_heads(model), meta)
 
 
 def export_run(run: Path, *, install_dir: Path | None, data: Path, threads: int = 2) -> Path:
     import torch
 
-    from unspun.training.heads import heads_for
+    from unspun.heads import heads_for
     from unspun.training.model import MultiTaskModel, base_model_path
 
     torch.set_num_threads(threads)

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from unspun.training.heads import SEQUENCE, HeadSpec
+from unspun.heads import SEQUENCE, HeadSpec
 
 DROPOUT = 0.1
 

@@ -1,0 +1,220 @@
+"""`HeadStage`: the template of every model-backed stage (hate, claims, propaganda, quotes).
+
+A head stage reads the shared encoder's states (`doc.parses["encode"]`, written by the encode stage) and
+applies the heads its task registered (`unspun.heads`): it knows whether they are installed, which ranges it
+reads (its `unit`), pools each range for the sequence heads and keeps the per-piece outputs of the token
+heads. `predict` returns only probabilities (`HeadReading`s); the decision — thresholds calibrated per task
+and shipped in the model's config, overridable by `Options.thresholds` — is applied in `set_annotations`,
+so one pipeline serves callers with different thresholds. A subclass sets `name`, `task`, `unit`, `assigns`
+and writes `to_span`:
+
+    @register_stage
+    class ClaimsStage(HeadStage):
+        name = task = CLAIMS
+        assigns = (CLAIMS,)
+        unit = Unit.SENTENCE
+        threshold_key = "threshold"
+
+        def to_span(self, doc, reading, decision):
+            p = float(reading.probs["claims"][0])
+            if p >= decision.get("threshold", 0.5):
+                return Span(reading.start, reading.end, "check_worthy", round(p, 4), {}, self.name)
+            return None
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from unspun.document import COMMENT, SENTENCES, STRUCTURE, Document, Span
+from unspun.encoder import Encoded, default_model_dir, model_installed
+from unspun.errors import PipelineError
+from unspun.heads import SEQUENCE, Head, InstalledHeads, installed_tasks, load_heads, word_scores
+from unspun.pipeline import Stage
+from unspun.stages.encode import ENCODE, EncodeOutput
+
+# A decoded "word" must hold a letter or digit: a comma next to a slur is not part of a rationale.
+_WORDLIKE = re.compile(r"\w")
+
+
+class Unit(StrEnum):
+    """What a head stage reads: one range per sentence, per comment (else per sentence), or per segment
+    (a structure span: title, paragraph, quoted passage, comment). Token heads read every word-piece of
+    the range."""
+
+    SENTENCE = "sentence"
+    COMMENT_OR_SENTENCE = "comment-or-sentence"
+    SEGMENT = "segment"
+
+
+@dataclass
+class HeadReading:
+    """The heads' output over one character range: sequence heads (k,), token heads (n_pieces, k)."""
+
+    start: int
+    end: int
+    probs: dict[str, np.ndarray]
+    offsets: np.ndarray  # (n_pieces, 2) document character offsets of the range's pieces
+    word_ids: np.ndarray  # (n_pieces,) the tokenizer's word of each piece (-1: none)
+
+    def scores(self, head: str, labels: tuple[str, ...]) -> dict[str, float]:
+        """A sequence head's probabilities by label."""
+        return {label: float(p) for label, p in zip(labels, self.probs[head], strict=True)}
+
+
+def read_range(enc: Encoded, start: int, end: int, heads: dict[str, Head]) -> HeadReading | None:
+    """Apply `heads` to the pieces of [start, end) of an encoded text; None when the range has no piece."""
+    idx = enc.pieces_in(start, end)
+    if len(idx) == 0:
+        return None
+    states = enc.states[idx]
+    pooled = states.mean(axis=0, keepdims=True)
+    probs = {name: h(pooled)[0] if h.kind == SEQUENCE else h(states) for name, h in heads.items()}
+    word_ids = enc.word_ids[idx] if enc.word_ids is not None else np.arange(len(idx))
+    return HeadReading(start, end, probs, enc.offsets[idx], word_ids)
+
+
+@dataclass(frozen=True)
+class Word:
+    start: int
+    end: int
+    score: np.ndarray  # the mean of its pieces' outputs, (k,)
+
+
+def words_of(reading: HeadReading, head: str, text: str, text_start: int = 0) -> list[Word]:
+    """The range's words (tokenizer words holding a letter or digit) with a token head's mean output.
+
+    `text` is the document text, or a part of it starting at character `text_start`."""
+    wid = reading.word_ids
+    if len(wid) == 0:
+        return []
+    # renumber the range's words 0..m-1 in order of appearance
+    first = np.r_[True, wid[1:] != wid[:-1]]
+    local = np.cumsum(first) - 1
+    scores = word_scores(reading.probs[head], local, int(local[-1]) + 1)
+    out = []
+    for w in range(int(local[-1]) + 1):
+        pieces = np.flatnonzero(local == w)
+        s, e = int(reading.offsets[pieces[0], 0]), int(reading.offsets[pieces[-1], 1])
+        if _WORDLIKE.search(text[s - text_start : e - text_start]):
+            out.append(Word(s, e, scores[w]))
+    return out
+
+
+def word_spans(words: list[Word], label: int, threshold: float) -> list[tuple[int, int]]:
+    """Character spans of the words whose output for `label` reaches `threshold` (a sigmoid token head)."""
+    return [(w.start, w.end) for w in words if float(w.score[label]) >= threshold]
+
+
+@dataclass(frozen=True)
+class TagSpan:
+    start: int
+    end: int
+    label: str
+    score: float  # the mean probability of its words' tag
+
+
+def tag_spans(words: list[Word], labels: tuple[str, ...]) -> list[TagSpan]:
+    """BIO tags (a softmax token head with labels "O", "B-x", "I-x", …) decoded per word into character
+    spans: a span starts at B-x (or at an I-x that does not continue an x) and runs over the I-x after it."""
+    spans: list[TagSpan] = []
+    cur: tuple[int, int, str, list[float]] | None = None
+    for w in words:
+        k = int(np.argmax(w.score))
+        tag = labels[k]
+        kind, _, name = tag.partition("-")
+        if cur is not None and kind == "I" and name == cur[2]:
+            cur = (cur[0], w.end, name, [*cur[3], float(w.score[k])])
+            continue
+        if cur is not None:
+            spans.append(TagSpan(cur[0], cur[1], cur[2], float(np.mean(cur[3]))))
+            cur = None
+        if kind in ("B", "I") and name:
+            cur = (w.start, w.end, name, [float(w.score[k])])
+    if cur is not None:
+        spans.append(TagSpan(cur[0], cur[1], cur[2], float(np.mean(cur[3]))))
+    return spans
+
+
+def unit_ranges(doc: Document, segment: Span, unit: Unit) -> list[tuple[int, int]]:
+    """The character ranges a head stage reads inside one encoded segment."""
+    if unit is Unit.SEGMENT or (unit is Unit.COMMENT_OR_SENTENCE and segment.label == COMMENT):
+        return [(segment.start, segment.end)]
+    ranges = [(s.start, s.end) for s in doc.layers.get(SENTENCES, []) if segment.contains(s.start, s.end)]
+    return sorted(ranges) or [(segment.start, segment.end)]
+
+
+class HeadStage(Stage[list[HeadReading]]):
+    """Base class of the stages that apply task heads to the shared encoder's output."""
+
+    #: the training task whose heads this stage applies (`unspun.heads` registry)
+    task: ClassVar[str]
+    unit: ClassVar[Unit]
+    #: the key of the task's decision rule that `Options.thresholds[task]` replaces
+    threshold_key: ClassVar[str | None] = None
+    requires = (STRUCTURE, SENTENCES, ENCODE)
+    english_only = True
+
+    @classmethod
+    def available(cls) -> bool:
+        d = default_model_dir()
+        return model_installed(d) and cls.task in installed_tasks(d)
+
+    @property
+    def model_dir(self) -> Path:
+        return Path(self.options.model_dir) if self.options.model_dir else default_model_dir()
+
+    def initialize(self) -> None:
+        self.installed.for_task(self.task)
+
+    @property
+    def installed(self) -> InstalledHeads:
+        return load_heads(self.model_dir)
+
+    @property
+    def heads(self) -> dict[str, Head]:
+        heads = self.installed.for_task(self.task)
+        if not heads:
+            raise PipelineError(
+                f"stage {self.name!r}: the model in {self.model_dir} has no {self.task} heads"
+            )
+        return heads
+
+    def predict(self, doc: Document) -> list[HeadReading]:
+        out: EncodeOutput | None = doc.parses.get(ENCODE)
+        if out is None:
+            raise PipelineError(f"stage {self.name!r} needs the encode stage's output, which is missing")
+        heads = self.heads
+        readings = []
+        for seg, enc in zip(out.segments, out.encoded, strict=True):
+            for start, end in unit_ranges(doc, seg, self.unit):
+                r = read_range(enc, start, end, heads)
+                if r is not None:
+                    readings.append(r)
+        return readings
+
+    def decision(self) -> dict[str, Any]:
+        """The task's shipped decision rule, with the caller's threshold (Options.thresholds) applied."""
+        rule = dict(self.installed.decisions.get(self.task, {}))
+        override = dict(self.options.thresholds).get(self.task)
+        if override is not None and self.threshold_key:
+            rule[self.threshold_key] = override
+        return rule
+
+    def set_annotations(self, doc: Document, result: list[HeadReading]) -> None:
+        layer = doc.layer(self.assigns[0])
+        rule = self.decision()
+        for reading in result:
+            span = self.to_span(doc, reading, rule)
+            if span is not None:
+                layer.append(span)
+
+    def to_span(self, doc: Document, reading: HeadReading, decision: dict[str, Any]) -> Span | None:
+        """The span (or none) one reading becomes under the decision rule."""
+        raise NotImplementedError
