@@ -1,6 +1,6 @@
 """The functional test suite of the hate layer: its shape (HateCheck's 29 functionalities and their gold
 labels), its independence from the counter-speech training frames, deterministic expansion, the metrics on
-hand-made labels."""
+hand-made labels, and one run of `unspun evaluate hate-functional` on the shipped model."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from importlib import resources
 
 import pytest
 
+from unspun.encoder import model_installed
 from unspun.training import functional as FN
 from unspun.training.data import DataError, denounce_frames
 
@@ -184,3 +185,33 @@ def test_report_as_json_and_text() -> None:
     ]
     text = FN.format_text({"n": 2, **out})
     assert "n=2" in text and "F19" in text and "positive statements" in text and " 50.0%" in text
+
+
+def test_dataset_flags_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    from unspun.training.evaluate import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["hate-functional", "--split", "val"])
+    assert exc.value.code == 2 and "--split" in capsys.readouterr().err
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not model_installed(), reason="the shipped encoder is not installed")
+def test_evaluate_hate_functional_on_the_shipped_model(capsys: pytest.CaptureFixture[str]) -> None:
+    from unspun.training.evaluate import main
+
+    assert main(["hate-functional", "--json", "--limit", "60"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["task"] == "hate-functional" and 45 <= res["n"] <= 90
+    fs = res["functionalities"]
+    assert [f["id"] for f in fs] == [f"F{k}" for k in range(1, 30)]
+    assert sum(f["n"] for f in fs) == res["n"]
+    for f in fs:
+        assert f["gold"] == GOLD[f["id"]] and f["n"] >= 1
+        assert isinstance(f["accuracy"], float) and 0.0 <= f["accuracy"] <= 1.0, f
+        assert sum(f["labels"].values()) == f["n"] and set(f["labels"]) <= {"hate", "offensive", "normal"}
+    acc = res["accuracy"]
+    assert acc[FN.HATEFUL]["n"] + acc[FN.NON_HATEFUL]["n"] == acc["overall"]["n"] == res["n"]
+    for score in (acc["overall"], acc[FN.HATEFUL], acc[FN.NON_HATEFUL], *res["groups"].values()):
+        assert 0.0 <= score["accuracy"] <= 1.0
+    assert REQUIRED_GROUPS <= set(res["groups"])

@@ -9,6 +9,10 @@ read as published (`--view plain`, the paper's setting) or written with punctuat
 the plain view also: on `bias-madlibs` (if present under --data), the false-positive rate on non-toxic
 template sentences per identity term; and, with PolNeAR's news, the share of news sentences still labelled
 normal when each is written beside a toxic post ("beside": does a neighbour's tone leak into a sentence?).
+
+hate-functional, on unspun's own functional test suite (`training.functional`, written from HateCheck's
+taxonomy of 29 functionalities): accuracy overall, on hateful and non-hateful cases, per functionality and per
+group. It needs no dataset: `--data`, `--split` and `--view` belong to `hate` only.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ HATE_OFFSET_GRID = tuple(round(x, 2) for x in np.arange(-0.40, 0.21, 0.02))
 #: how HateXplain posts are read: as published (no punctuation) or as a person would type them
 PLAIN, WRITTEN = "plain", "written"
 VIEWS = (PLAIN, WRITTEN)
+#: what `unspun evaluate` knows; hate-functional is `training.functional` and reads no dataset
+TASKS = ("hate", "hate-functional")
 
 
 @dataclass
@@ -328,31 +334,58 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="unspun evaluate", description="Evaluate a shipped model on a benchmark."
     )
-    p.add_argument("task", help="task to evaluate (hate)")
+    p.add_argument("task", help=f"task to evaluate ({', '.join(TASKS)})")
     p.add_argument(
         "--data",
         type=Path,
-        default=DEFAULT_DATA,
-        help="datasets directory, or the task's dataset directory (default ../shared/data)",
+        default=None,
+        help="datasets directory, or the task's dataset directory (default ../shared/data; hate only)",
     )
-    p.add_argument("--split", default="test")
+    p.add_argument("--split", default=None, help="benchmark split (default test; hate only)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
-    p.add_argument("--limit", type=int, default=None, help="evaluate only the first N examples (speed)")
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="evaluate only the first N examples (hate-functional: an even sample of about N cases)",
+    )
     p.add_argument(
         "--view",
         choices=VIEWS,
-        default=PLAIN,
-        help="read HateXplain posts as published (plain, the paper's setting) or written with punctuation",
+        default=None,
+        help="read HateXplain posts as published (plain, the paper's setting) or written with punctuation "
+        "(hate only)",
     )
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
-    data = args.data
+    if args.task not in TASKS:
+        print(f"error: no evaluation for task {args.task!r}; known: {', '.join(TASKS)}", file=sys.stderr)
+        return 2
+    if args.task == "hate-functional":
+        given = [
+            flag
+            for flag, value in (("--data", args.data), ("--split", args.split), ("--view", args.view))
+            if value is not None
+        ]
+        if given:
+            p.error(f"{', '.join(given)}: not an option of hate-functional (it reads no dataset)")
+        from unspun.training import functional
+
+        res = functional.run(model_dir=args.model, limit=args.limit)
+        print(json.dumps(res) if args.json else functional.format_text(res))
+        return 0
+    data = args.data or DEFAULT_DATA
     # accept the dataset's own directory too (../shared/data/hatexplain)
     if (data / "dataset.jsonl").is_file():
         data = data.parent
     try:
         res = run(
-            args.task, data=data, split=args.split, model_dir=args.model, limit=args.limit, view=args.view
+            args.task,
+            data=data,
+            split=args.split or "test",
+            model_dir=args.model,
+            limit=args.limit,
+            view=args.view or PLAIN,
         )
     except UnspunError as exc:
         print(f"error: {exc}", file=sys.stderr)
