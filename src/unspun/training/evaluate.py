@@ -9,6 +9,10 @@ read as published (`--view plain`, the paper's setting) or written with punctuat
 the plain view also: on `bias-madlibs` (if present under --data), the false-positive rate on non-toxic
 template sentences per identity term; and, with PolNeAR's news, the share of news sentences still labelled
 normal when each is written beside a toxic post ("beside": does a neighbour's tone leak into a sentence?).
+
+hate-functional, on unspun's own functional test suite (`training.functional`, written from HateCheck's
+taxonomy of 29 functionalities): accuracy overall, on hateful and non-hateful cases, per functionality and per
+group. It reads no dataset.
 """
 
 from __future__ import annotations
