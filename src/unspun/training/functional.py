@@ -280,12 +280,12 @@ def functional_metrics(cases: Sequence[FunctionalCase], labels: Sequence[str]) -
 
 def decided_labels(cases: tuple[FunctionalCase, ...], model_dir: Path | None) -> list[str]:
     """The shipped model's label for each case, read as one whole text with its own decision rule."""
-    from unspun.stages.hate import decide, load_hate_model
+    from unspun.heads import HATE_LABELS
+    from unspun.stages.hate import decide
     from unspun.training.data import join_words
-    from unspun.training.evaluate import predict_posts
-    from unspun.training.heads import HATE_LABELS
+    from unspun.training.evaluate import hate_heads, predict_posts
 
-    decision = load_hate_model(model_dir).decision
+    _, _, decision = hate_heads(model_dir)
     preds = predict_posts([join_words(case.text.split()) for case in cases], model_dir)
     return [
         decide(dict(zip(HATE_LABELS, p.probs, strict=True)), decision.toxic, decision.hate_offset)
@@ -295,15 +295,13 @@ def decided_labels(cases: tuple[FunctionalCase, ...], model_dir: Path | None) ->
 
 def run(*, model_dir: Path | None = None, limit: int | None = None) -> dict[str, Any]:
     """The suite (or an even sample of about `limit` cases) through the model; the --json object."""
-    from unspun.encoder import default_model_dir
-    from unspun.stages.hate import load_hate_model
+    from unspun.training.evaluate import hate_heads
 
-    d = Path(model_dir) if model_dir else default_model_dir()
+    d, _, dec = hate_heads(model_dir)
     t0 = time.time()
     suite = load_suite()
     cases = sample(suite.cases, limit)
     report = functional_metrics(cases, decided_labels(cases, d))
-    dec = load_hate_model(d).decision
     return {
         "task": TASK,
         "suite": SUITE_FILE,
@@ -313,6 +311,22 @@ def run(*, model_dir: Path | None = None, limit: int | None = None) -> dict[str,
         **report.to_dict(suite),
         "seconds": round(time.time() - t0, 1),
     }
+
+
+def main(argv: list[str]) -> int:
+    """`unspun evaluate hate-functional [--json] [--model DIR] [--limit N]`"""
+    import argparse
+
+    p = argparse.ArgumentParser(
+        prog="unspun evaluate hate-functional", description="The hate model on unspun's functional suite."
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
+    p.add_argument("--limit", type=int, default=None, help="an even sample of about N cases (speed)")
+    args = p.parse_args(argv)
+    res = run(model_dir=args.model, limit=args.limit)
+    print(json.dumps(res) if args.json else format_text(res))
+    return 0
 
 
 def _pct(score: dict[str, Any]) -> str:
