@@ -103,3 +103,34 @@ def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelMissingError, match="not installed"):
         E.Encoder(tmp_path)
     assert not E.model_installed(tmp_path)
+
+
+def fake_model_dir(path: Path) -> Path:
+    """A model directory that passes the install check (the ONNX file is never loaded here)."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / E.TOKENIZER_FILE).write_bytes(base_tokenizer_path().read_bytes())
+    (path / E.CONFIG_FILE).write_text("{}", "utf-8")
+    (path / E.ENCODER_FILE).write_bytes(b"not loaded")
+    return path
+
+
+def test_get_encoder_is_one_per_model_dir_and_threads(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(E, "_ENCODERS", {})
+    d = fake_model_dir(tmp_path / "model")
+    one = E.get_encoder(d, threads=1)
+    assert E.get_encoder(d, threads=1) is one and E.get_encoder(tmp_path / "." / "model", 1) is one
+    two = E.get_encoder(d, threads=2)
+    assert two is not one and (one.threads, two.threads) == (1, 2)
+    other = E.get_encoder(fake_model_dir(tmp_path / "other"), threads=1)
+    assert other is not one and other.model_dir == tmp_path / "other"
+    if E.model_installed():
+        # the default model is one cache entry, whether it is named or not
+        assert E.get_encoder() is E.get_encoder(E.default_model_dir())
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not E.model_installed(), reason="the shipped encoder is not installed")
+def test_session_runs_on_the_encoders_threads() -> None:
+    session = E.Encoder(E.default_model_dir(), threads=1).session
+    assert session.get_session_options().intra_op_num_threads == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,22 @@ class Options:
     allow_private_urls: bool = False
     #: minimum score for a hate/offensive label to be reported instead of `normal` (model stages read it)
     hate_threshold: float | None = None
-    #: extra per-stage settings, keyed by stage name
-    stage_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: onnxruntime intra-op threads of the shared encoder; None uses every core (a pool of N workers on C
+    #: cores wants C // N each, or the workers' threads fight over the cores)
+    threads: int | None = None
+    #: the model directory (encoder, tokenizer, heads); None is the model shipped in the package
+    model_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        # Options key caches (`unspun.analyze`, the encoder per model and threads): every field is hashable
+        # and a path is a Path, whichever way the object was built
+        if self.stages is not None and not isinstance(self.stages, tuple):
+            object.__setattr__(self, "stages", tuple(self.stages))
+        if self.model_dir is not None and not isinstance(self.model_dir, Path):
+            object.__setattr__(self, "model_dir", Path(self.model_dir))
+        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)
+                                         or self.threads < 1):
+            raise OptionsError(f"threads must be a whole number of at least 1, not {self.threads!r}")
 
     def replace(self, **changes: Any) -> Options:
         return dataclasses.replace(self, **changes)
@@ -52,10 +66,10 @@ class Options:
             name = key.replace("-", "_")
             if name not in known:
                 raise OptionsError(f"unknown option {key!r}; known options: {', '.join(sorted(known))}")
-            if name == "stages" and value is not None:
-                if isinstance(value, str):
-                    value = [v.strip() for v in value.split(",") if v.strip()]
-                value = tuple(value)
+            if name == "stages" and isinstance(value, str):
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            if name == "model_dir" and isinstance(value, str):
+                value = Path(value).expanduser()
             changes[name] = value
         try:
             return dataclasses.replace(base, **changes)
@@ -64,9 +78,16 @@ class Options:
 
     @classmethod
     def from_file(cls, path: str | Path, *, base: Options | None = None) -> Options:
-        """Options from a TOML config file (keys as in `Options`, optionally under an [unspun] table)."""
+        """Options from a TOML config file (keys as in `Options`, optionally under an [unspun] table).
+
+        A relative `model_dir` is taken relative to the config file's folder, so a config file and its model
+        can move together."""
         try:
             data = tomllib.loads(Path(path).read_text("utf-8"))
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise OptionsError(f"cannot read config file {path}: {exc}") from exc
-        return cls.from_mapping(data.get("unspun", data), base=base)
+        table = dict(data.get("unspun", data))
+        for key in ("model_dir", "model-dir"):
+            if isinstance(table.get(key), str):
+                table[key] = Path(path).parent / Path(table[key]).expanduser()
+        return cls.from_mapping(table, base=base)

@@ -53,7 +53,7 @@ def doc_with_segments() -> Document:
 
 def test_one_pass_states_per_segment_with_document_offsets(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = CountingEncoder()
-    monkeypatch.setattr(encode_stage, "get_encoder", lambda model_dir=None: fake)
+    monkeypatch.setattr(encode_stage, "get_encoder", lambda model_dir=None, threads=None: fake)
     doc = doc_with_segments()
     EncodeStage(Options())(doc)
     out = doc.parses[ENCODE]
@@ -73,7 +73,7 @@ def test_one_pass_states_per_segment_with_document_offsets(monkeypatch: pytest.M
 
 def test_non_english_document_is_skipped_without_a_layer(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = CountingEncoder()
-    monkeypatch.setattr(encode_stage, "get_encoder", lambda model_dir=None: fake)
+    monkeypatch.setattr(encode_stage, "get_encoder", lambda model_dir=None, threads=None: fake)
     doc = doc_with_segments()
     doc.language = "de"
     EncodeStage(Options())(doc)

@@ -9,10 +9,9 @@ encoder's output can declare it in `requires`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from unspun.document import STRUCTURE, Document, Span
-from unspun.encoder import Encoded, get_encoder, model_installed
+from unspun.encoder import Encoded, Encoder, get_encoder, model_installed
 from unspun.pipeline import Stage, register_stage
 
 ENCODE = "encode"
@@ -24,7 +23,6 @@ class EncodeOutput:
 
     segments: list[Span]
     encoded: list[Encoded]
-    model_dir: Path | None = None
     by_start: dict[int, int] = field(default_factory=dict)
 
     def segment_of(self, start: int, end: int) -> int | None:
@@ -35,12 +33,11 @@ class EncodeOutput:
         return None
 
 
-def encode_document(doc: Document, model_dir: Path | None = None) -> EncodeOutput:
+def encode_document(doc: Document, encoder: Encoder) -> EncodeOutput:
     segments = [s for s in doc.layers.get(STRUCTURE, []) if s.end > s.start]
     segments.sort(key=lambda s: s.start)
-    encoder = get_encoder(model_dir)
     encoded = encoder.encode([doc.text[s.start : s.end] for s in segments], [s.start for s in segments])
-    return EncodeOutput(segments, encoded, model_dir)
+    return EncodeOutput(segments, encoded)
 
 
 @register_stage
@@ -54,8 +51,12 @@ class EncodeStage(Stage[EncodeOutput]):
     def available(cls) -> bool:
         return model_installed()
 
+    @property
+    def encoder(self) -> Encoder:
+        return get_encoder(self.options.model_dir, self.options.threads)
+
     def predict(self, doc: Document) -> EncodeOutput:
-        return encode_document(doc)
+        return encode_document(doc, self.encoder)
 
     def set_annotations(self, doc: Document, result: EncodeOutput) -> None:
         doc.parses[ENCODE] = result

@@ -196,7 +196,7 @@ class HateStage(Stage[HateResult]):
         return CLASS_HEAD in cfg.get("heads", {}) and (d / "heads.npz").is_file()
 
     def predict(self, doc: Document) -> HateResult:
-        return hate_document(doc, load_hate_model(), self.options.hate_threshold)
+        return hate_document(doc, load_hate_model(self.options.model_dir), self.options.hate_threshold)
 
     def set_annotations(self, doc: Document, result: HateResult) -> None:
         layer = doc.layer(HATE)
