@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 from testpaths import EXAMPLES
 
+from unspun.document import Document, Span
 from unspun.errors import PipelineError
-from unspun.pipeline import DEFAULT_ORDER, Pipeline, check_order, default_stage_names, stage_class
+from unspun.pipeline import (
+    DEFAULT_ORDER,
+    Pipeline,
+    Stage,
+    check_order,
+    default_stage_names,
+    register_stage,
+    stage_class,
+)
 
 
 def test_wrong_order_fails_at_build_time_with_the_missing_layer() -> None:
@@ -42,3 +53,62 @@ def test_fast_pipeline_analyses_both_example_pages(fast_pipeline: Pipeline) -> N
         assert labels.count("comment") == 4 and labels.count("quoted") == 4 and labels[0] == "title"
         assert doc.summary["structure"]["max_depth"] == 1
         assert repr(fast_pipeline) == "Pipeline(read -> extract -> structure -> summary)"
+
+
+# -- shared artefacts: declared apart from layers ----------------------------------------------------------
+
+
+class _MakesArtefact(Stage[None]):
+    name: ClassVar[str] = "test_makes_artefact"
+    requires = ("structure",)
+    provides = ("test_artefact",)
+    english_only = True
+
+    def predict(self, doc: Document) -> None:
+        return None
+
+    def set_annotations(self, doc: Document, result: None) -> None:
+        doc.parses["test_artefact"] = "made"
+
+
+class _ReadsArtefact(Stage[None]):
+    name: ClassVar[str] = "test_reads_artefact"
+    needs = ("test_artefact",)
+    assigns = ("test_read",)
+
+    def predict(self, doc: Document) -> None:
+        return None
+
+    def set_annotations(self, doc: Document, result: None) -> None:
+        doc.layer("test_read").append(Span(0, 1, str(doc.parses.get("test_artefact"))))
+
+
+class _LayerOfTheSameName(Stage[None]):
+    name: ClassVar[str] = "test_layer_named_like_the_artefact"
+    assigns = ("test_artefact",)
+
+
+for _cls in (_MakesArtefact, _ReadsArtefact, _LayerOfTheSameName):
+    register_stage(_cls)
+
+
+def test_an_artefact_is_checked_in_order_like_a_layer() -> None:
+    Pipeline(["structure", "test_makes_artefact", "test_reads_artefact"])
+    with pytest.raises(PipelineError) as info:
+        Pipeline(["structure", "test_reads_artefact", "test_makes_artefact"])
+    assert str(info.value) == ("stage 'test_reads_artefact' needs 'test_artefact', which no earlier stage "
+                               "provides (order: structure -> test_reads_artefact)")
+    # a layer is not an artefact, even under the same name
+    with pytest.raises(PipelineError, match="needs 'test_artefact'"):
+        Pipeline(["test_layer_named_like_the_artefact", "test_reads_artefact"])
+
+
+def test_an_artefact_is_never_a_layer_even_when_its_stage_is_skipped() -> None:
+    pipeline = Pipeline(["structure", "test_makes_artefact", "test_reads_artefact"])
+    english = pipeline.analyze("The council met on Monday.\n\nIt voted to close the library.")
+    assert [s.label for s in english.layers["test_read"]] == ["made"]
+    french = pipeline.analyze("Le conseil municipal a voté lundi la fermeture de deux bibliothèques.\n\n"
+                              "Les parents sont très en colère et prévoient une manifestation samedi.")
+    assert french.language == "fr" and "test_artefact" not in french.layers
+    assert french.summary["skipped"] == {"test_makes_artefact": "language fr"}
+    assert [s.label for s in french.layers["test_read"]] == ["None"]

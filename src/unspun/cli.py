@@ -391,7 +391,7 @@ def list_stages() -> None:
             table.add_row(name, "", "", "", "no (not in this version)", "")
             continue
         available = cls.available()
-        table.add_row(name, ", ".join(cls.requires), ", ".join(cls.assigns),
+        table.add_row(name, ", ".join([*cls.requires, *cls.needs]), ", ".join([*cls.assigns, *cls.provides]),
                       "yes" if cls.english_only else "",
                       "yes" if available else "no (model not installed)",
                       "yes" if name in DEFAULT_ORDER and available else "")

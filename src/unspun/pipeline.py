@@ -1,8 +1,10 @@
 """Stages, their registry, and the pipeline that runs them in a checked order.
 
 A stage is a small class with a pure `predict(doc)` and a `set_annotations(doc, result)`; it declares the
-layers it `requires` and the ones it `assigns`. `Pipeline` checks the order when it is built, so a wrong
-order fails before any document is read. Stage modules are imported on first use: `import unspun` stays fast.
+layers it `requires` and the ones it `assigns`, and apart from layers the shared artefacts (`Document.parses`,
+e.g. the encoder's states) it `needs` and the ones it `provides`. `Pipeline` checks the order when it is
+built, so a wrong order fails before any document is read. Stage modules are imported on first use:
+`import unspun` stays fast.
 """
 
 from __future__ import annotations
@@ -43,11 +45,15 @@ _REGISTRY: dict[str, type[Stage[Any]]] = {}
 
 
 class Stage(Generic[R]):
-    """Base class of a pipeline stage. Subclasses set `name`, `requires`, `assigns`."""
+    """Base class of a pipeline stage. Subclasses set `name`, `requires`, `assigns` (layers), and where they
+    share an artefact that is not a layer, `needs` and `provides`."""
 
     name: ClassVar[str]
     requires: ClassVar[tuple[str, ...]] = ()
     assigns: ClassVar[tuple[str, ...]] = ()
+    #: shared artefacts (keys of `Document.parses`) read and made: checked in order like layers, never output
+    needs: ClassVar[tuple[str, ...]] = ()
+    provides: ClassVar[tuple[str, ...]] = ()
     #: the stage's model or rules only work on English; other languages get an empty layer and a warning
     english_only: ClassVar[bool] = False
 
@@ -119,20 +125,30 @@ def default_stage_names() -> tuple[str, ...]:
 
 
 def check_order(stages: Iterable[type[Stage[Any]]]) -> None:
-    """Raise PipelineError unless every stage comes after the stages that assign what it requires."""
-    provided = {EXTRACTED}
+    """Raise PipelineError unless every stage comes after the stages that assign the layers it requires and
+    provide the artefacts it needs."""
+    layers = {EXTRACTED}
+    artefacts: set[str] = set()
     seen: list[str] = []
     for cls in stages:
-        missing = [layer for layer in cls.requires if layer not in provided]
+        order = " -> ".join([*seen, cls.name])
+        missing = [layer for layer in cls.requires if layer not in layers]
         if missing:
             raise PipelineError(
                 f"stage {cls.name!r} requires {', '.join(map(repr, missing))}, "
-                f"which no earlier stage assigns (order: {' -> '.join([*seen, cls.name])})"
+                f"which no earlier stage assigns (order: {order})"
+            )
+        absent = [name for name in cls.needs if name not in artefacts]
+        if absent:
+            raise PipelineError(
+                f"stage {cls.name!r} needs {', '.join(map(repr, absent))}, "
+                f"which no earlier stage provides (order: {order})"
             )
         if cls.name in seen:
             raise PipelineError(f"stage {cls.name!r} appears twice")
         seen.append(cls.name)
-        provided.update(cls.assigns)
+        layers.update(cls.assigns)
+        artefacts.update(cls.provides)
 
 
 class Pipeline:

@@ -9,8 +9,9 @@ import pytest
 
 from unspun import encoder as E
 from unspun.document import COMMENT, EDITORIAL, STRUCTURE, TITLE, Document, Span
+from unspun.errors import PipelineError
 from unspun.options import Options
-from unspun.pipeline import check_order, stage_class
+from unspun.pipeline import Stage, check_order, stage_class
 from unspun.stages import encode as encode_stage
 from unspun.stages.encode import ENCODE, EncodeStage
 
@@ -68,7 +69,7 @@ def test_one_pass_states_per_segment_with_document_offsets(monkeypatch: pytest.M
         assert pieces == doc.span_text(seg).replace(" ", "")
         assert enc.states.shape == (len(enc.offsets), 2)
     assert out.segment_of(doc.text.index("With"), doc.text.index("With") + 4) == 1
-    assert ENCODE not in doc.layers  # a pseudo-layer: nothing is serialised
+    assert ENCODE not in doc.layers  # an artefact, not a layer: nothing is serialised
 
 
 def test_non_english_document_is_skipped_without_a_layer(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,19 +83,19 @@ def test_non_english_document_is_skipped_without_a_layer(monkeypatch: pytest.Mon
 
 
 def test_order_check_accepts_encode_between_sentences_and_hate() -> None:
-    class Sentences:
-        name = "sentences"
-        requires = ("structure",)
-        assigns = ("sentences",)
-
-    class Structure:
+    class Structure(Stage[None]):
         name = "structure"
         requires = ("blocks",)
         assigns = ("structure",)
 
-    check_order([Structure, Sentences, stage_class("encode"), stage_class("hate")])  # type: ignore[list-item]
-    with pytest.raises(Exception, match="requires"):
-        check_order([Structure, Sentences, stage_class("hate")])  # type: ignore[list-item]
+    class Sentences(Stage[None]):
+        name = "sentences"
+        requires = ("structure",)
+        assigns = ("sentences",)
+
+    check_order([Structure, Sentences, stage_class("encode"), stage_class("hate")])
+    with pytest.raises(PipelineError, match="stage 'hate' needs 'encode', which no earlier stage provides"):
+        check_order([Structure, Sentences, stage_class("hate")])
 
 
 @pytest.mark.model

@@ -162,7 +162,7 @@ def test_no_encoder_output_gives_an_empty_layer() -> None:
 
 
 def test_stage_declares_its_inputs() -> None:
-    assert HateStage.requires == (SENTENCES, "encode")
+    assert HateStage.requires == (SENTENCES,) and HateStage.needs == (ENCODE,)
     assert HateStage.assigns == (HATE,)
     assert HateStage.english_only
 

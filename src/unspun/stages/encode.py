@@ -2,19 +2,19 @@
 
 Each structure span (title, paragraph, quoted passage, comment) is one text for the encoder: long ones are
 windowed with overlap, short ones are packed together into batches (`unspun.encoder`). The result goes to
-`doc.parses["encode"]` (never serialised); "encode" is a pseudo-layer name so that stages needing the
-encoder's output can declare it in `requires`.
+`doc.parses["encode"]`: a shared artefact, not a layer, that the stages reading the encoder's output declare
+in `needs` (never serialised).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from unspun.document import STRUCTURE, Document, Span
+from unspun.document import ENCODE, SENTENCES, STRUCTURE, Document, Span
 from unspun.encoder import Encoded, Encoder, get_encoder, model_installed
 from unspun.pipeline import Stage, register_stage
 
-ENCODE = "encode"
+__all__ = ["ENCODE", "EncodeOutput", "EncodeStage", "encode_document"]
 
 
 @dataclass
@@ -43,8 +43,8 @@ def encode_document(doc: Document, encoder: Encoder) -> EncodeOutput:
 @register_stage
 class EncodeStage(Stage[EncodeOutput]):
     name = ENCODE
-    requires = (STRUCTURE, "sentences")
-    assigns = (ENCODE,)
+    requires = (STRUCTURE, SENTENCES)
+    provides = (ENCODE,)
     english_only = True
 
     @classmethod
@@ -60,11 +60,3 @@ class EncodeStage(Stage[EncodeOutput]):
 
     def set_annotations(self, doc: Document, result: EncodeOutput) -> None:
         doc.parses[ENCODE] = result
-
-    def __call__(self, doc: Document) -> Document:
-        super().__call__(doc)
-        # "encode" is a pseudo-layer: the base class makes an empty layer for a skipped (non-English)
-        # document; it must not show up in the output
-        if not doc.layers.get(ENCODE):
-            doc.layers.pop(ENCODE, None)
-        return doc

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from unspun.document import COMMENT, HATE, SENTENCES, STRUCTURE, Document, Span
+from unspun.document import COMMENT, ENCODE, HATE, SENTENCES, STRUCTURE, Document, Span
 from unspun.encoder import CONFIG_FILE, Encoded, default_model_dir, model_installed
 from unspun.heads import Head, load_heads, pool
 from unspun.pipeline import Stage, register_stage
@@ -180,7 +180,8 @@ def hate_document(doc: Document, model: HateModel, toxic_threshold: float | None
 @register_stage
 class HateStage(Stage[HateResult]):
     name = HATE
-    requires = (SENTENCES, "encode")
+    requires = (SENTENCES,)
+    needs = (ENCODE,)
     assigns = (HATE,)
     english_only = True
 
