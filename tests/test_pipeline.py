@@ -9,6 +9,7 @@ from testpaths import EXAMPLES
 
 from unspun.document import Document, Span
 from unspun.errors import PipelineError
+from unspun.options import Options
 from unspun.pipeline import (
     DEFAULT_ORDER,
     Pipeline,
@@ -112,3 +113,62 @@ def test_an_artefact_is_never_a_layer_even_when_its_stage_is_skipped() -> None:
     assert french.language == "fr" and "test_artefact" not in french.layers
     assert french.summary["skipped"] == {"test_makes_artefact": "language fr"}
     assert [s.label for s in french.layers["test_read"]] == ["None"]
+
+
+# -- initialize: models loaded before the first document ----------------------------------------------------
+
+_INITIALIZED: list[str] = []
+
+
+class _CountsInitialize(Stage[None]):
+    name: ClassVar[str] = "test_counts_initialize"
+    requires = ("structure",)
+
+    def initialize(self) -> None:
+        _INITIALIZED.append(self.name)
+
+    def predict(self, doc: Document) -> None:
+        return None
+
+    def set_annotations(self, doc: Document, result: None) -> None:
+        return None
+
+
+register_stage(_CountsInitialize)
+
+
+def test_initialize_runs_every_stage_once_and_returns_the_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
+    from unspun.stages.structure import StructureStage
+
+    calls: list[str] = []
+    monkeypatch.setattr(StructureStage, "initialize", lambda self: calls.append(self.name))
+    _INITIALIZED.clear()
+    pipeline = Pipeline(["structure", "test_counts_initialize", "summary"])
+    assert calls == [] and _INITIALIZED == []  # building loads nothing
+    assert pipeline.initialize() is pipeline
+    assert calls == ["structure"] and _INITIALIZED == ["test_counts_initialize"]
+
+
+def test_initialize_loads_the_tables_of_the_fast_stages() -> None:
+    from unspun import gazetteer, language
+
+    gazetteer._gazetteer.cache_clear()
+    language.load_identifier.cache_clear()
+    Pipeline(["structure", "summary"]).initialize()
+    assert gazetteer._gazetteer.cache_info().currsize == 1
+    assert language.load_identifier.cache_info().currsize == 1
+    language.load_identifier.cache_clear()
+    Pipeline(["structure"], options=Options(language="en")).initialize()  # a forced language: no identifier
+    assert language.load_identifier.cache_info().currsize == 0
+
+
+@pytest.mark.model
+def test_initialize_loads_spacy_once_for_the_stages_that_share_it() -> None:
+    from unspun import nlp
+
+    if not nlp.spacy_available():
+        pytest.skip("no spaCy model installed")
+    nlp.load_spacy.cache_clear()
+    Pipeline(["structure", "sentences", "entities"]).initialize()
+    info = nlp.load_spacy.cache_info()
+    assert (info.misses, info.hits) == (1, 1)  # sentences loaded it, entities found it loaded

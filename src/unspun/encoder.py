@@ -145,6 +145,11 @@ class Encoder:
                 )
             return self._session
 
+    def load(self) -> Encoder:
+        """Load the ONNX session now instead of on the first batch; returns the encoder."""
+        _ = self.session
+        return self
+
     def run_batch(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Raw encoder call: (b, t) ids and mask -> (b, t, hidden) float32 states."""
         feeds = {"input_ids": ids, "attention_mask": mask}

@@ -65,6 +65,9 @@ class Stage(Generic[R]):
         """Whether the stage can run here (a model-backed stage: its model is installed)."""
         return True
 
+    def initialize(self) -> None:
+        """Load now what the stage would load on first use (its model, its tables); once per process."""
+
     def predict(self, doc: Document) -> R:
         raise NotImplementedError
 
@@ -167,6 +170,18 @@ class Pipeline:
 
     def __repr__(self) -> str:
         return f"Pipeline({' -> '.join(['read', 'extract', *self.stage_names])})"
+
+    def initialize(self) -> Pipeline:
+        """Load every model and table the pipeline uses, so the first document does not pay for it (a
+        server at start-up, a pool worker in its initialiser). Returns the pipeline. Loading is per process:
+        a second pipeline with the same models finds them loaded."""
+        if not self.options.language:
+            from unspun.language import load_identifier
+
+            load_identifier()
+        for stage in self.stages:
+            stage.initialize()
+        return self
 
     def __call__(self, doc: Document) -> Document:
         """Run the stages over a document that was already extracted."""

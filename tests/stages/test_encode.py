@@ -9,7 +9,7 @@ import pytest
 
 from unspun import encoder as E
 from unspun.document import COMMENT, EDITORIAL, STRUCTURE, TITLE, Document, Span
-from unspun.errors import PipelineError
+from unspun.errors import ModelMissingError, PipelineError
 from unspun.options import Options
 from unspun.pipeline import Stage, check_order, stage_class
 from unspun.stages import encode as encode_stage
@@ -135,3 +135,21 @@ def test_shipped_encoder_is_fused_and_int8_per_channel() -> None:
     assert ops["QAttention"] == layers and ops["Softmax"] == 0
     # per layer: QKV (in QAttention), attention output, feed-forward in and out
     assert check_per_channel(path) == 4 * layers
+
+
+def test_initialize_loads_the_encoder_of_the_options(tmp_path: Path) -> None:
+    with pytest.raises(ModelMissingError, match=str(tmp_path)):
+        EncodeStage(Options(model_dir=tmp_path)).initialize()
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not E.model_installed(), reason="the shipped encoder is not installed")
+def test_initialize_loads_the_session_once_per_model_and_threads() -> None:
+    stage = EncodeStage(Options(threads=1))
+    stage.initialize()
+    encoder = E.get_encoder(None, threads=1)
+    assert stage.encoder is encoder and encoder._session is not None
+    session = encoder._session
+    EncodeStage(Options(threads=1)).initialize()  # another stage, same process: the same session
+    assert encoder._session is session
+    assert session.get_session_options().intra_op_num_threads == 1

@@ -55,6 +55,9 @@ class EncodeStage(Stage[EncodeOutput]):
     def encoder(self) -> Encoder:
         return get_encoder(self.options.model_dir, self.options.threads)
 
+    def initialize(self) -> None:
+        self.encoder.load()
+
     def predict(self, doc: Document) -> EncodeOutput:
         return encode_document(doc, self.encoder)
 

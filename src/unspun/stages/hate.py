@@ -196,6 +196,9 @@ class HateStage(Stage[HateResult]):
             return False
         return CLASS_HEAD in cfg.get("heads", {}) and (d / "heads.npz").is_file()
 
+    def initialize(self) -> None:
+        load_hate_model(self.options.model_dir)
+
     def predict(self, doc: Document) -> HateResult:
         return hate_document(doc, load_hate_model(self.options.model_dir), self.options.hate_threshold)
 
