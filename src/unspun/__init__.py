@@ -50,15 +50,8 @@ def analyze(text_or_html: str | bytes, **options: Any) -> Document:
     The pipeline for a given set of options is built once per process and reused (`cached_pipeline`).
     """
     from unspun.options import Options
-    from unspun.readers import source_from_bytes, source_from_string
 
-    opts = Options.from_mapping(options)
-    pipeline = cached_pipeline(opts)
-    if isinstance(text_or_html, bytes):
-        source = source_from_bytes(text_or_html, name="<bytes>", options=opts)
-    else:
-        source = source_from_string(text_or_html, options=opts)
-    return pipeline.analyze(source)
+    return cached_pipeline(Options.from_mapping(options)).analyze(text_or_html)
 
 
 def cached_pipeline(options: Options) -> Pipeline:

@@ -13,7 +13,6 @@ Exit codes (also in `unspun --help` and the README):
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from collections.abc import Iterator
@@ -25,13 +24,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from unspun.errors import DEBUG_ENV
-
 if TYPE_CHECKING:
     from unspun.document import Document
     from unspun.errors import ErrorRecord
     from unspun.options import Options
-    from unspun.pipeline import Pipeline
     from unspun.readers import Source
 
 EXIT_OK = 0
@@ -136,22 +132,6 @@ def iter_records(inputs: list[str], urls: list[str], options: Options) -> Iterat
             yield fetch_url(url, options=options)
         except (UnspunError, OSError) as exc:
             yield to_error_record(exc, url)
-
-
-def analyse(pipeline: Pipeline, record: Source | ErrorRecord) -> Document | ErrorRecord:
-    """One record through the pipeline; an error becomes an `ErrorRecord` (internal unless debugging)."""
-    from unspun.errors import ErrorRecord, UnspunError, to_error_record
-
-    if isinstance(record, ErrorRecord):
-        return record
-    try:
-        return pipeline.analyze(record)
-    except UnspunError as exc:
-        return to_error_record(exc, record.id or "<input>")
-    except Exception as exc:
-        if os.environ.get(DEBUG_ENV):
-            raise
-        return to_error_record(exc, record.id or "<input>")
 
 
 # -- writing -------------------------------------------------------------------------------------------
@@ -305,8 +285,7 @@ def analyze(
 
     done = failed = 0
     try:
-        for record in iter_records(inputs, urls, options):
-            result = analyse(pipeline, record)
+        for result in pipeline.pipe(iter_records(inputs, urls, options)):
             if isinstance(result, ErrorRecord):
                 failed += 1
                 writer.failure(result)

@@ -1,20 +1,21 @@
 """The encode stage: one pass of the shared encoder over the document, read by every model-backed head.
 
 Each structure span (title, paragraph, quoted passage, comment) is one text for the encoder: long ones are
-windowed with overlap, short ones are packed together into batches (`unspun.encoder`). The result goes to
-`doc.parses["encode"]`: a shared artefact, not a layer, that the stages reading the encoder's output declare
-in `needs` (never serialised).
+windowed with overlap, short ones are packed together into batches (`unspun.encoder`), across the documents
+of a `Pipeline.pipe` batch. The result goes to `doc.parses["encode"]`: a shared artefact, not a layer, that
+the stages reading the encoder's output declare in `needs` (never serialised).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from unspun.document import ENCODE, SENTENCES, STRUCTURE, Document, Span
 from unspun.encoder import Encoded, Encoder, get_encoder, model_installed
 from unspun.pipeline import Stage, register_stage
 
-__all__ = ["ENCODE", "EncodeOutput", "EncodeStage", "encode_document"]
+__all__ = ["ENCODE", "EncodeOutput", "EncodeStage", "encode_document", "encode_documents"]
 
 
 @dataclass
@@ -33,11 +34,23 @@ class EncodeOutput:
         return None
 
 
+def encode_documents(docs: Sequence[Document], encoder: Encoder) -> list[EncodeOutput]:
+    """The encoder's states for the structure spans of several documents, in one `Encoder.encode` call:
+    the windows of all their segments are packed into batches together."""
+    segments = [sorted((s for s in doc.layers.get(STRUCTURE, []) if s.end > s.start), key=lambda s: s.start)
+                for doc in docs]
+    texts = [doc.text[s.start : s.end] for doc, segs in zip(docs, segments, strict=True) for s in segs]
+    starts = [s.start for segs in segments for s in segs]
+    encoded = encoder.encode(texts, starts) if texts else []
+    out, k = [], 0
+    for segs in segments:
+        out.append(EncodeOutput(segs, encoded[k : k + len(segs)]))
+        k += len(segs)
+    return out
+
+
 def encode_document(doc: Document, encoder: Encoder) -> EncodeOutput:
-    segments = [s for s in doc.layers.get(STRUCTURE, []) if s.end > s.start]
-    segments.sort(key=lambda s: s.start)
-    encoded = encoder.encode([doc.text[s.start : s.end] for s in segments], [s.start for s in segments])
-    return EncodeOutput(segments, encoded)
+    return encode_documents([doc], encoder)[0]
 
 
 @register_stage
@@ -63,3 +76,16 @@ class EncodeStage(Stage[EncodeOutput]):
 
     def set_annotations(self, doc: Document, result: EncodeOutput) -> None:
         doc.parses[ENCODE] = result
+
+    def pipe(self, docs: Sequence[Document]) -> Iterator[Document]:
+        """A batch of documents through one encoder pass: many one-comment records share the encoder's
+        batches instead of each sending its own near-empty one. A document gets the states it gets alone,
+        up to the int8 model's batch-mate noise (its activation scale is chosen per batch)."""
+        todo = [doc for doc in docs if not self.skips(doc)]
+        outputs = iter(encode_documents(todo, self.encoder) if todo else [])
+        for doc in docs:
+            if self.skips(doc):
+                self.skip(doc)
+            else:
+                self.set_annotations(doc, next(outputs))
+            yield doc
