@@ -20,7 +20,8 @@ from warcs import crawl
 from unspun import cli
 from unspun.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, app
 from unspun.document import Document, validate
-from unspun.pipeline import Stage, register_stage
+from unspun.errors import DEBUG_ENV
+from unspun.pipeline import Pipeline, Stage, register_stage
 
 FAST = ["--stages", ",".join(FAST_STAGES)]
 ERROR_RECORD_SCHEMA = {
@@ -309,7 +310,7 @@ def test_interrupt_gives_exit_130(monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "analyse", interrupted)
+    monkeypatch.setattr(Pipeline, "pipe", interrupted)
     result = invoke("analyze", str(EXAMPLES / "port-deal.txt"), *FAST)
     assert result.exit_code == EXIT_INTERRUPTED
     assert result.stderr.strip() == "error: interrupted after 0 document(s)"
@@ -321,7 +322,7 @@ def test_internal_error_becomes_an_error_record_not_a_traceback(monkeypatch: pyt
     def broken(self: object, doc: Document) -> None:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
     monkeypatch.setattr(SummaryStage, "predict", broken)
     result = invoke("analyze", *map(str, cli_pages()), "-f", "json", *FAST)
     assert result.exit_code == EXIT_FAILED

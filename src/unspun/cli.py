@@ -13,11 +13,9 @@ Exit codes (also in `unspun --help` and the README):
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
@@ -28,8 +26,8 @@ from rich.markup import escape
 
 if TYPE_CHECKING:
     from unspun.document import Document
+    from unspun.errors import ErrorRecord
     from unspun.options import Options
-    from unspun.pipeline import Pipeline
     from unspun.readers import Source
 
 EXIT_OK = 0
@@ -38,13 +36,9 @@ EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_INTERRUPTED = 130
 
-#: the schema id of the record that stands for an input that could not be analysed (JSON Lines output)
-ERROR_SCHEMA_ID = "unspun/1-error"
 #: inputs that hold several records even when only one is named: their JSON output is JSON Lines
 COLLECTION_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".warc", ".warc.gz")
 _GLOB_CHARS = re.compile(r"[*?\[]")
-#: set to 1 to see the traceback of an internal error instead of its one-line report
-DEBUG_ENV = "UNSPUN_DEBUG"
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 all inputs analysed; 1 nothing could be analysed; 2 bad command line or config; "
@@ -72,18 +66,6 @@ class OutputFormat(StrEnum):
 class InputFormat(StrEnum):
     text = "text"
     html = "html"
-
-
-@dataclass(slots=True)
-class Failure:
-    """An input record that could not be analysed: becomes an error record / an error message."""
-
-    id: str
-    reason: str
-    message: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"schema": ERROR_SCHEMA_ID, "id": self.id, "reason": self.reason, "message": self.message}
 
 
 class UsageError(Exception):
@@ -129,60 +111,27 @@ def is_collection(inputs: list[str], urls: list[str]) -> bool:
     return False
 
 
-def failure_of(exc: BaseException, record_id: str) -> Failure:
-    from unspun.errors import UnspunError
-
-    if isinstance(exc, UnspunError):
-        return Failure(record_id, exc.reason, str(exc))
-    if isinstance(exc, OSError):
-        where = exc.filename or record_id
-        return Failure(record_id, "unreadable", f"{where}: {exc.strerror or exc}")
-    return Failure(record_id, "internal",
-                   f"{record_id}: internal error ({type(exc).__name__}: {exc}); "
-                   f"set {DEBUG_ENV}=1 for details and please report it")
-
-
-def iter_records(inputs: list[str], urls: list[str], options: Options) -> Iterator[Source | Failure]:
-    """Every input record, read: a `Source`, or a `Failure` that says why it could not be read.
+def iter_records(inputs: list[str], urls: list[str], options: Options) -> Iterator[Source | ErrorRecord]:
+    """Every input record, read: a `Source`, or an `ErrorRecord` that says why it could not be read.
 
     Positional inputs (files, directories, globs, ``-`` for stdin, http(s) URLs) go through
     `readers.files.iter_sources`; ``--url`` values are always fetched."""
-    from unspun.errors import UnspunError
+    from unspun.errors import UnspunError, to_error_record
 
     for item in inputs:
         try:
-            from unspun.readers.files import ReadError, iter_sources
+            from unspun.readers.files import iter_sources
 
-            for record in iter_sources([item], options=options):
-                if isinstance(record, ReadError):
-                    yield Failure(record.record_id, record.reason, record.message)
-                else:
-                    yield record
+            yield from iter_sources([item], options=options)
         except (UnspunError, OSError) as exc:
-            yield failure_of(exc, item)
+            yield to_error_record(exc, item)
     for url in urls:
         try:
             from unspun.readers.url import fetch_url
 
             yield fetch_url(url, options=options)
         except (UnspunError, OSError) as exc:
-            yield failure_of(exc, url)
-
-
-def analyse(pipeline: Pipeline, record: Source | Failure) -> Document | Failure:
-    """One record through the pipeline; an error becomes a `Failure` (an internal one unless debugging)."""
-    from unspun.errors import UnspunError
-
-    if isinstance(record, Failure):
-        return record
-    try:
-        return pipeline.analyze(record)
-    except UnspunError as exc:
-        return failure_of(exc, record.id or "<input>")
-    except Exception as exc:
-        if os.environ.get(DEBUG_ENV):
-            raise
-        return failure_of(exc, record.id or "<input>")
+            yield to_error_record(exc, url)
 
 
 # -- writing -------------------------------------------------------------------------------------------
@@ -228,7 +177,7 @@ class Writer:
         if self._stream is not None and self._stream is not sys.stdout:
             self._stream.close()
 
-    def failure(self, failure: Failure) -> None:
+    def failure(self, failure: ErrorRecord) -> None:
         print_error(failure.message)
         if self.several and self.fmt is OutputFormat.json:
             self.stream().write(json.dumps(failure.to_dict(), ensure_ascii=False) + "\n")
@@ -311,7 +260,7 @@ def analyze(
         help="Allow --url to fetch private, loopback or link-local addresses.")] = False,
 ) -> None:
     """Analyse news pages and print or write the analysis."""
-    from unspun.errors import UnspunError
+    from unspun.errors import ErrorRecord, UnspunError
     from unspun.pipeline import Pipeline
 
     inputs, urls = list(inputs or []), list(url or [])
@@ -336,9 +285,8 @@ def analyze(
 
     done = failed = 0
     try:
-        for record in iter_records(inputs, urls, options):
-            result = analyse(pipeline, record)
-            if isinstance(result, Failure):
+        for result in pipeline.pipe(iter_records(inputs, urls, options)):
+            if isinstance(result, ErrorRecord):
                 failed += 1
                 writer.failure(result)
             else:
@@ -422,7 +370,7 @@ def list_stages() -> None:
             table.add_row(name, "", "", "", "no (not in this version)", "")
             continue
         available = cls.available()
-        table.add_row(name, ", ".join(cls.requires), ", ".join(cls.assigns),
+        table.add_row(name, ", ".join([*cls.requires, *cls.needs]), ", ".join([*cls.assigns, *cls.provides]),
                       "yes" if cls.english_only else "",
                       "yes" if available else "no (model not installed)",
                       "yes" if name in DEFAULT_ORDER and available else "")

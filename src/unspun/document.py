@@ -26,6 +26,11 @@ HATE = "hate"
 CLAIMS = "claims"
 LAYERS: tuple[str, ...] = (STRUCTURE, SENTENCES, ENTITIES, OUTLETS, QUOTES, PROPAGANDA, HATE, CLAIMS)
 
+# Shared artefacts: what a heavy step leaves in `Document.parses` for the stages after it, declared by stages
+# in `needs`/`provides` apart from layers; never serialised, and dropped when a document leaves the pipeline.
+#: the shared encoder's states per structure span (`stages.encode.EncodeOutput`)
+ENCODE = "encode"
+
 # Labels of the structure layer.
 TITLE = "title"
 EDITORIAL = "editorial"
@@ -83,7 +88,8 @@ class Document:
     summary: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     # Results of heavy parsers shared between stages (the spaCy parses, the shared encoder's output),
-    # keyed by the stage that made them, so no stage parses or encodes the text twice. Never serialised.
+    # so no stage parses or encodes the text twice. Never serialised; the pipeline clears them when it is
+    # done with the document (they are most of its memory: megabytes for a page).
     parses: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def layer(self, name: str) -> list[Span]:

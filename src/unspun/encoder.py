@@ -6,8 +6,9 @@ that overlap by `STRIDE` pieces, and the states of overlapping pieces are averag
 sorted by length and packed into batches, so short comments share a batch and pad little. Each word-piece
 keeps the character offsets of its text, so every head's output maps back to the document exactly.
 
-The model and tokenizer load lazily, once per process (`get_encoder`). Training uses the same tokenisation
-(`tokenize`), so the pieces the heads learn on are the pieces they see here.
+The model and tokenizer load lazily, once per process for each (model directory, threads) (`get_encoder`).
+Training uses the same tokenisation (`tokenize`), so the pieces the heads learn on are the pieces they see
+here.
 """
 
 from __future__ import annotations
@@ -144,6 +145,11 @@ class Encoder:
                 )
             return self._session
 
+    def load(self) -> Encoder:
+        """Load the ONNX session now instead of on the first batch; returns the encoder."""
+        _ = self.session
+        return self
+
     def run_batch(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Raw encoder call: (b, t) ids and mask -> (b, t, hidden) float32 states."""
         feeds = {"input_ids": ids, "attention_mask": mask}
@@ -186,7 +192,7 @@ class Encoder:
         return out
 
 
-_ENCODERS: dict[Path, Encoder] = {}
+_ENCODERS: dict[tuple[Path, int | None], Encoder] = {}
 _ENCODERS_LOCK = threading.Lock()
 
 
@@ -199,10 +205,11 @@ def model_installed(model_dir: Path | None = None) -> bool:
     return all((d / name).is_file() for name in MODEL_FILES)
 
 
-def get_encoder(model_dir: Path | None = None) -> Encoder:
-    """The process-wide encoder of `model_dir` (default: the shipped one), loaded on first use."""
-    d = Path(model_dir) if model_dir else default_model_dir()
+def get_encoder(model_dir: Path | None = None, threads: int | None = None) -> Encoder:
+    """The process-wide encoder of `model_dir` (default: the shipped one) run on `threads` onnxruntime
+    threads (default: every core), loaded on first use: one per (model directory, threads)."""
+    key = (Path(model_dir or default_model_dir()).resolve(), threads)
     with _ENCODERS_LOCK:
-        if d not in _ENCODERS:
-            _ENCODERS[d] = Encoder(d)
-        return _ENCODERS[d]
+        if key not in _ENCODERS:
+            _ENCODERS[key] = Encoder(key[0], threads=threads)
+        return _ENCODERS[key]

@@ -222,6 +222,11 @@ def _gazetteer() -> _Gazetteer:
     return _Gazetteer()
 
 
+def load_gazetteer() -> None:
+    """Load the outlet tables now instead of on the first lookup (once per process)."""
+    _gazetteer()
+
+
 # -- lookups --------------------------------------------------------------------------------------------
 
 

@@ -25,7 +25,8 @@ _LETTER_RE = re.compile(r"[^\W\d_]")
 
 
 @cache
-def _identifier() -> Any:
+def load_identifier() -> Any:
+    """The language identifier, loaded once per process."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
@@ -37,7 +38,7 @@ def detect_language(text: str) -> str:
     letters = len(_LETTER_RE.findall(sample))
     if letters == 0:
         return DEFAULT_LANGUAGE
-    language, prob = _identifier().classify(sample)
+    language, prob = load_identifier().classify(sample)
     if letters < MIN_LETTERS and (language == DEFAULT_LANGUAGE or prob < SHORT_TEXT_MIN_PROB):
         return DEFAULT_LANGUAGE
     return str(language)

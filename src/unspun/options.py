@@ -37,16 +37,24 @@ class Options:
     #: per task, the threshold that replaces the model's calibrated one (hate: the toxicity threshold,
     #: 1 - p(normal)); pairs (task, value), given as a mapping {"hate": 0.7} in a config or HTTP request
     thresholds: tuple[tuple[str, float], ...] = ()
-    #: the model directory (None: the model shipped in the package)
-    model_dir: Path | None = None
-    #: onnxruntime threads for the encoder (None: one per core)
+    #: onnxruntime intra-op threads of the shared encoder; None uses every core (a pool of N workers on C
+    #: cores wants C // N each, or the workers' threads fight over the cores)
     threads: int | None = None
+    #: the model directory (encoder, tokenizer, heads); None is the model shipped in the package
+    model_dir: Path | None = None
 
     def __post_init__(self) -> None:
-        # keep the object hashable and canonical however it was built (Options(thresholds={"hate": 0.7}))
+        # Options key caches (`unspun.analyze`, the encoder per model and threads): every field is hashable
+        # and canonical, whichever way the object was built (Options(thresholds={"hate": 0.7}))
+        if self.stages is not None and not isinstance(self.stages, tuple):
+            object.__setattr__(self, "stages", tuple(self.stages))
         object.__setattr__(self, "thresholds", thresholds_of(self.thresholds))
-        if self.model_dir is not None:
+        if self.model_dir is not None and not isinstance(self.model_dir, Path):
             object.__setattr__(self, "model_dir", Path(self.model_dir))
+        if self.threads is not None and (
+            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
+        ):
+            raise OptionsError(f"threads must be a whole number of at least 1, not {self.threads!r}")
 
     def replace(self, **changes: Any) -> Options:
         return dataclasses.replace(self, **changes)
@@ -61,14 +69,10 @@ class Options:
             name = key.replace("-", "_")
             if name not in known:
                 raise OptionsError(f"unknown option {key!r}; known options: {', '.join(sorted(known))}")
-            if name == "stages" and value is not None:
-                if isinstance(value, str):
-                    value = [v.strip() for v in value.split(",") if v.strip()]
-                value = tuple(value)
-            elif name == "thresholds":
-                value = thresholds_of(value)
-            elif name == "model_dir" and value is not None:
-                value = Path(value)
+            if name == "stages" and isinstance(value, str):
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            if name == "model_dir" and isinstance(value, str):
+                value = Path(value).expanduser()
             changes[name] = value
         try:
             return dataclasses.replace(base, **changes)
@@ -77,12 +81,19 @@ class Options:
 
     @classmethod
     def from_file(cls, path: str | Path, *, base: Options | None = None) -> Options:
-        """Options from a TOML config file (keys as in `Options`, optionally under an [unspun] table)."""
+        """Options from a TOML config file (keys as in `Options`, optionally under an [unspun] table).
+
+        A relative `model_dir` is taken relative to the config file's folder, so a config file and its model
+        can move together."""
         try:
             data = tomllib.loads(Path(path).read_text("utf-8"))
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise OptionsError(f"cannot read config file {path}: {exc}") from exc
-        return cls.from_mapping(data.get("unspun", data), base=base)
+        table = dict(data.get("unspun", data))
+        for key in ("model_dir", "model-dir"):
+            if isinstance(table.get(key), str):
+                table[key] = Path(path).parent / Path(table[key]).expanduser()
+        return cls.from_mapping(table, base=base)
 
 
 def thresholds_of(value: Any) -> tuple[tuple[str, float], ...]:

@@ -1,21 +1,38 @@
 """Stages, their registry, and the pipeline that runs them in a checked order.
 
 A stage is a small class with a pure `predict(doc)` and a `set_annotations(doc, result)`; it declares the
-layers it `requires` and the ones it `assigns`. `Pipeline` checks the order when it is built, so a wrong
-order fails before any document is read. Stage modules are imported on first use: `import unspun` stays fast.
+layers it `requires` and the ones it `assigns`, and apart from layers the shared artefacts (`Document.parses`,
+e.g. the encoder's states) it `needs` and the ones it `provides`. `Pipeline` checks the order when it is
+built, so a wrong order fails before any document is read. Stage modules are imported on first use:
+`import unspun` stays fast.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Iterator
-from typing import Any, ClassVar, Generic, TypeVar
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from unspun.document import Document
-from unspun.errors import PipelineError
+from unspun.errors import (
+    ErrorRecord,
+    MalformedInputError,
+    PipelineError,
+    UnspunError,
+    debugging,
+    to_error_record,
+)
 from unspun.options import Options
 
+if TYPE_CHECKING:
+    from unspun.readers import Source
+
 R = TypeVar("R")
+
+#: documents per `Pipeline.pipe` batch: enough one-comment records to fill the encoder's batches of 32
+#: windows, few enough that a batch of pages with their parses (megabytes each) stays small in memory
+PIPE_BATCH_SIZE = 32
 
 #: what the extractor provides before any stage runs: the text and its layout blocks
 EXTRACTED = "blocks"
@@ -43,11 +60,15 @@ _REGISTRY: dict[str, type[Stage[Any]]] = {}
 
 
 class Stage(Generic[R]):
-    """Base class of a pipeline stage. Subclasses set `name`, `requires`, `assigns`."""
+    """Base class of a pipeline stage. Subclasses set `name`, `requires`, `assigns` (layers), and where they
+    share an artefact that is not a layer, `needs` and `provides`."""
 
     name: ClassVar[str]
     requires: ClassVar[tuple[str, ...]] = ()
     assigns: ClassVar[tuple[str, ...]] = ()
+    #: shared artefacts (keys of `Document.parses`) read and made: checked in order like layers, never output
+    needs: ClassVar[tuple[str, ...]] = ()
+    provides: ClassVar[tuple[str, ...]] = ()
     #: the stage's model or rules only work on English; other languages get an empty layer and a warning
     english_only: ClassVar[bool] = False
 
@@ -59,23 +80,43 @@ class Stage(Generic[R]):
         """Whether the stage can run here (a model-backed stage: its model is installed)."""
         return True
 
+    def initialize(self) -> None:
+        """Load now what the stage would load on first use (its model, its tables); once per process."""
+
     def predict(self, doc: Document) -> R:
         raise NotImplementedError
 
     def set_annotations(self, doc: Document, result: R) -> None:
         raise NotImplementedError
 
+    def skips(self, doc: Document) -> bool:
+        """Whether the stage passes over `doc` (an English-only stage, a document in another language)."""
+        return self.english_only and doc.language not in (None, "en")
+
+    def skip(self, doc: Document) -> None:
+        """Pass over `doc`: its layers stay empty, with a warning and the reason in the summary."""
+        for layer in self.assigns:
+            doc.layer(layer)
+        doc.warn(f"{self.name}: skipped, it works on English text only (document language: {doc.language})")
+        doc.summary.setdefault("skipped", {})[self.name] = f"language {doc.language}"
+
     def __call__(self, doc: Document) -> Document:
-        if self.english_only and doc.language not in (None, "en"):
-            for layer in self.assigns:
-                doc.layer(layer)
-            doc.warn(
-                f"{self.name}: skipped, it works on English text only (document language: {doc.language})"
-            )
-            doc.summary.setdefault("skipped", {})[self.name] = f"language {doc.language}"
-            return doc
-        self.set_annotations(doc, self.predict(doc))
+        if self.skips(doc):
+            self.skip(doc)
+        else:
+            self.set_annotations(doc, self.predict(doc))
         return doc
+
+    def pipe(self, docs: Sequence[Document]) -> Iterator[Document]:
+        """Run over a batch of documents, yielding each one (all of them, in order) when it is done.
+
+        A stage whose work gains from batches (the encoder) overrides this. If it raises, the pipeline runs
+        the documents not yet yielded one at a time through `__call__`, so only the document at fault becomes
+        an error record: an override must therefore compute before it annotates (predict the batch, then
+        set the annotations of each document and yield it).
+        """
+        for doc in docs:
+            yield self(doc)
 
 
 def register_stage(cls: type[Stage[R]]) -> type[Stage[R]]:
@@ -119,20 +160,30 @@ def default_stage_names() -> tuple[str, ...]:
 
 
 def check_order(stages: Iterable[type[Stage[Any]]]) -> None:
-    """Raise PipelineError unless every stage comes after the stages that assign what it requires."""
-    provided = {EXTRACTED}
+    """Raise PipelineError unless every stage comes after the stages that assign the layers it requires and
+    provide the artefacts it needs."""
+    layers = {EXTRACTED}
+    artefacts: set[str] = set()
     seen: list[str] = []
     for cls in stages:
-        missing = [layer for layer in cls.requires if layer not in provided]
+        order = " -> ".join([*seen, cls.name])
+        missing = [layer for layer in cls.requires if layer not in layers]
         if missing:
             raise PipelineError(
                 f"stage {cls.name!r} requires {', '.join(map(repr, missing))}, "
-                f"which no earlier stage assigns (order: {' -> '.join([*seen, cls.name])})"
+                f"which no earlier stage assigns (order: {order})"
+            )
+        absent = [name for name in cls.needs if name not in artefacts]
+        if absent:
+            raise PipelineError(
+                f"stage {cls.name!r} needs {', '.join(map(repr, absent))}, "
+                f"which no earlier stage provides (order: {order})"
             )
         if cls.name in seen:
             raise PipelineError(f"stage {cls.name!r} appears twice")
         seen.append(cls.name)
-        provided.update(cls.assigns)
+        layers.update(cls.assigns)
+        artefacts.update(cls.provides)
 
 
 class Pipeline:
@@ -152,20 +203,123 @@ class Pipeline:
     def __repr__(self) -> str:
         return f"Pipeline({' -> '.join(['read', 'extract', *self.stage_names])})"
 
-    def __call__(self, doc: Document) -> Document:
-        """Run the stages over a document that was already extracted."""
+    def initialize(self) -> Pipeline:
+        """Load every model and table the pipeline uses, so the first document does not pay for it (a
+        server at start-up, a pool worker in its initialiser). Returns the pipeline. Loading is per process:
+        a second pipeline with the same models finds them loaded."""
+        if not self.options.language:
+            from unspun.language import load_identifier
+
+            load_identifier()
         for stage in self.stages:
-            stage(doc)
+            stage.initialize()
+        return self
+
+    def __call__(self, doc: Document) -> Document:
+        """Run the stages over a document that was already extracted; its parses are dropped at the end."""
+        try:
+            for stage in self.stages:
+                stage(doc)
+        finally:
+            doc.parses.clear()
         return doc
 
-    def analyze(self, source: Any) -> Document:
-        """Analyse one input: a `readers.Source`, or a string of plain text or HTML."""
-        from unspun.readers import Source, extract, source_from_string
+    def analyze(self, source: str | bytes | Source) -> Document:
+        """Analyse one input: plain text or HTML (a string, or bytes of unknown encoding) or a
+        `readers.Source`. Raises `UnspunError` for an input that cannot be analysed; see `pipe` for many."""
+        from unspun.readers import extract
 
-        if not isinstance(source, Source):
-            source = source_from_string(source, options=self.options)
-        return self(extract(source, options=self.options))
+        return self(extract(self._source(source), options=self.options))
 
-    def pipe(self, sources: Iterable[Any]) -> Iterator[Document]:
-        for source in sources:
-            yield self.analyze(source)
+    def pipe(self, inputs: Iterable[str | bytes | Source | ErrorRecord], *,
+             batch_size: int = PIPE_BATCH_SIZE) -> Iterator[Document | ErrorRecord]:
+        """Analyse a stream of inputs: one `Document` or one `ErrorRecord` per input, in input order.
+
+        An input is what `analyze` takes, or an `ErrorRecord` (an input a reader could not read), which
+        passes through. A bad input never raises: an input that cannot be read or extracted, or on which a
+        stage fails, becomes an error record with its reason (``internal`` for a bug, unless the
+        ``UNSPUN_DEBUG`` environment variable asks for the traceback). Inputs are read `batch_size` at a
+        time and each stage sees the batch (`Stage.pipe`): the encoder packs the windows of all its
+        documents together. A string or bytes input is named ``<input N>`` (its position, from 0) in its
+        messages and records.
+
+        >>> for result in Pipeline(["structure", "summary"]).pipe(["A post.", ""]):  # doctest: +SKIP
+        ...     print(type(result).__name__)
+        Document
+        ErrorRecord
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        items = iter(inputs)
+        position = 0
+        while batch := list(itertools.islice(items, batch_size)):
+            yield from self._pipe_batch(batch, position)
+            position += len(batch)
+
+    def _pipe_batch(self, batch: list[Any], first: int) -> list[Document | ErrorRecord]:
+        read = [self._read(item, f"<input {first + k}>") for k, item in enumerate(batch)]
+        ids = [record_id for record_id, _ in read]
+        results = [result for _, result in read]
+        for stage in self.stages:
+            live = [(k, r) for k, r in enumerate(results) if isinstance(r, Document)]
+            for j, exc in self._run_stage(stage, [doc for _, doc in live]).items():
+                k, doc = live[j]
+                doc.parses.clear()
+                results[k] = to_error_record(exc, ids[k])
+        for result in results:
+            if isinstance(result, Document):
+                result.parses.clear()
+        return results
+
+    def _read(self, item: Any, name: str) -> tuple[str, Document | ErrorRecord]:
+        """(record id, the extracted document or the error record) of one input."""
+        from unspun.readers import Source, extract
+
+        if isinstance(item, ErrorRecord):
+            return item.id, item
+        record_id = (item.id if isinstance(item, Source) else "") or name
+        try:
+            source = self._source(item, name=name)
+            return record_id, extract(source, options=self.options)
+        except Exception as exc:
+            _raise_if_debugging(exc)
+            return record_id, to_error_record(exc, record_id)
+
+    def _run_stage(self, stage: Stage[Any], docs: list[Document]) -> dict[int, Exception]:
+        """Run one stage over a batch; the exceptions of the documents it failed on, by their index."""
+        done = 0
+        try:
+            for _ in stage.pipe(docs):
+                done += 1
+        except Exception as exc:
+            _raise_if_debugging(exc)
+        else:
+            if done != len(docs):
+                raise PipelineError(f"stage {stage.name!r}: pipe() gave back {done} of {len(docs)} documents")
+            return {}
+        failed: dict[int, Exception] = {}
+        for k in range(done, len(docs)):
+            try:
+                stage(docs[k])
+            except Exception as exc:
+                _raise_if_debugging(exc)
+                failed[k] = exc
+        return failed
+
+    def _source(self, item: Any, *, name: str = "") -> Source:
+        from unspun.readers import Source, source_from_bytes, source_from_string
+
+        if isinstance(item, Source):
+            return item
+        if isinstance(item, str):
+            return source_from_string(item, options=self.options, id=name)
+        if isinstance(item, bytes):
+            return source_from_bytes(item, name=name or "<bytes>", options=self.options)
+        raise MalformedInputError(f"{name or '<input>'}: a {type(item).__name__} is not an input; give text "
+                                  f"or HTML as a str or bytes, or a readers.Source")
+
+
+def _raise_if_debugging(exc: Exception) -> None:
+    """Re-raise a bug (not an `UnspunError`) with its traceback when UNSPUN_DEBUG asks for it."""
+    if debugging() and not isinstance(exc, UnspunError):
+        raise exc

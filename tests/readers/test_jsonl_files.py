@@ -1,4 +1,4 @@
-"""JSONL records, files, directories, globs and stdin: one Source or one ReadError per record."""
+"""JSONL records, files, directories, globs and stdin: one Source or one ErrorRecord per record."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from unspun.errors import ErrorRecord
 from unspun.options import Options
 from unspun.readers import Source
-from unspun.readers.files import ReadError, iter_sources, read_path
+from unspun.readers.files import iter_sources, read_path
 from unspun.readers.jsonl import iter_jsonl
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(100)
@@ -48,7 +49,7 @@ def test_jsonl_good_and_malformed_lines(tmp_path: Path) -> None:
     assert first.url == "https://x.example/a" and first.metadata == {"lang": "en", "title": "T"}
     assert isinstance(second, Source) and second.format == "html" and second.id == f"{path}:2"
     errors = records[2:]
-    assert all(isinstance(e, ReadError) for e in errors)
+    assert all(isinstance(e, ErrorRecord) for e in errors)
     assert [e.reason for e in errors] == [
         "malformed",
         "malformed",
@@ -58,14 +59,14 @@ def test_jsonl_good_and_malformed_lines(tmp_path: Path) -> None:
         "malformed",
         "encoding",
     ]
-    assert errors[0].record_id == f"{path}:3" and "not valid JSON" in errors[0].message
+    assert errors[0].id == f"{path}:3" and "not valid JSON" in errors[0].message
     assert "no 'text' or 'html' field" in errors[2].message
-    assert errors[6].record_id == f"{path}:10"
+    assert errors[6].id == f"{path}:10"
 
 
 def test_jsonl_from_lines() -> None:
     out = list(iter_jsonl(['{"text": "one two three"}', "[1"], options=Options()))
-    assert isinstance(out[0], Source) and isinstance(out[1], ReadError)
+    assert isinstance(out[0], Source) and isinstance(out[1], ErrorRecord)
 
 
 def test_iter_sources_directory_glob_and_missing(tmp_path: Path) -> None:
@@ -76,7 +77,7 @@ def test_iter_sources_directory_glob_and_missing(tmp_path: Path) -> None:
     (tmp_path / "sub" / "skip.png").write_bytes(PNG)
     (tmp_path / "bad.txt").write_bytes(PNG)
     records = list(iter_sources([str(tmp_path)], options=Options()))
-    ids = [r.id if isinstance(r, Source) else r.record_id for r in records]
+    ids = [r.id for r in records]
     jsonl = tmp_path / "sub" / "c.jsonl"
     assert ids == [
         str(tmp_path / "a.txt"),
@@ -85,7 +86,7 @@ def test_iter_sources_directory_glob_and_missing(tmp_path: Path) -> None:
         f"{jsonl}:1",
         f"{jsonl}:2",
     ]
-    assert [type(r).__name__ for r in records] == ["Source", "ReadError", "Source", "Source", "ReadError"]
+    assert [type(r).__name__ for r in records] == ["Source", "ErrorRecord", "Source", "Source", "ErrorRecord"]
     assert records[1].reason == "binary" and "PNG" in records[1].message
     assert records[2].format == "html" and records[0].format == "text"
     globbed = list(iter_sources([str(tmp_path / "**" / "*.html")], options=Options()))
@@ -105,7 +106,7 @@ def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
     (error,) = iter_sources(["-"], options=Options())
-    assert isinstance(error, ReadError) and error.reason == "empty"
+    assert isinstance(error, ErrorRecord) and error.reason == "empty"
 
 
 def test_read_path_size_limit(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""WARC input: one Source per page-holding response record, a ReadError for everything else that is a
-record, and one ReadError for a damaged archive; never a silent drop."""
+"""WARC input: one Source per page-holding response record, an ErrorRecord for everything else that is
+a record, and one ErrorRecord for a damaged archive; never a silent drop."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from warcs import ARTICLE, crawl, response
 
+from unspun.errors import ErrorRecord
 from unspun.readers import HTML, Source
-from unspun.readers.files import ReadError, iter_sources
+from unspun.readers.files import iter_sources
 from unspun.readers.warc import iter_warc
 
 
@@ -24,8 +25,8 @@ def test_every_response_record_becomes_a_source_or_an_error(tmp_path: Path, comp
     assert isinstance(page, Source) and page.format == HTML and page.url == "https://news.example/a"
     assert page.metadata["crawled"] == "2024-03-21T09:14:00Z"
     assert "inspection found no problems" in page.content
-    assert isinstance(image, ReadError) and "image/png" in image.message and image.reason == "malformed"
-    assert isinstance(empty, ReadError) and empty.reason == "empty"
+    assert isinstance(image, ErrorRecord) and "image/png" in image.message and image.reason == "malformed"
+    assert isinstance(empty, ErrorRecord) and empty.reason == "empty"
     assert isinstance(latin, Source) and latin.content.startswith("Caf\u00e9 owners")
 
 
@@ -33,7 +34,7 @@ def test_a_damaged_or_foreign_file_is_one_clear_error(tmp_path: Path) -> None:
     junk = tmp_path / "junk.warc"
     junk.write_bytes(b"this is not a web archive\n" * 10)
     (error,) = list(iter_warc(junk))
-    assert isinstance(error, ReadError) and error.reason == "malformed" and "junk.warc" in error.message
+    assert isinstance(error, ErrorRecord) and error.reason == "malformed" and "junk.warc" in error.message
 
 
 def test_records_before_the_damage_are_kept(tmp_path: Path) -> None:
@@ -42,10 +43,10 @@ def test_records_before_the_damage_are_kept(tmp_path: Path) -> None:
     path.write_bytes(good + b"WARC/1.1\r\nWARC-Type: response\r\nContent-Length: nonsense\r\n\r\n")
     first, broken = list(iter_warc(path))
     assert isinstance(first, Source) and first.url == "https://news.example/a"
-    assert isinstance(broken, ReadError) and broken.record_id.endswith("#2")
+    assert isinstance(broken, ErrorRecord) and broken.id.endswith("#2")
 
 
 def test_directories_pick_up_warc_files(tmp_path: Path) -> None:
     (tmp_path / "crawl.warc.gz").write_bytes(gzip.compress(crawl()))
     records = list(iter_sources([str(tmp_path)]))
-    assert [type(r).__name__ for r in records] == ["Source", "ReadError", "ReadError", "Source"]
+    assert [type(r).__name__ for r in records] == ["Source", "ErrorRecord", "ErrorRecord", "Source"]

@@ -164,7 +164,8 @@ def test_missing_encoder_output_is_an_error(tmp_path: Path) -> None:
 
 
 def test_stage_declares_its_inputs() -> None:
-    assert HateStage.requires == (STRUCTURE, SENTENCES, ENCODE)
+    assert HateStage.requires == (STRUCTURE, SENTENCES)
+    assert HateStage.needs == (ENCODE,)
     assert HateStage.assigns == (HATE,)
     assert HateStage.english_only
 
@@ -276,3 +277,10 @@ def test_hateful_comments_are_hate_for_their_words(comment: str, target: str, wo
 def test_hateful_comments_name_their_target(comment: str, target: str) -> None:
     _, spans = analyse([("Council debates the new housing plan", TITLE), (comment, COMMENT)])
     assert target in spans[1].attrs["targets"]
+
+
+def test_initialize_loads_the_model_of_the_options(tmp_path: Path) -> None:
+    from unspun.errors import ModelMissingError
+
+    with pytest.raises(ModelMissingError, match=str(tmp_path)):
+        HateStage(Options(model_dir=tmp_path)).initialize()

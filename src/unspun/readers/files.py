@@ -1,4 +1,4 @@
-"""Files, directories, globs and stdin to `Source` records: one record (or `ReadError`) per input record.
+"""Files, directories, globs and stdin to `Source` records: one (or an `ErrorRecord`) per input record.
 
 A directory is read recursively (``.txt``, ``.html``, ``.htm``, ``.xhtml``, ``.jsonl``, ``.warc``,
 ``.warc.gz``; sorted, so runs are reproducible); a JSONL file gives one record per line, a WARC file one per
@@ -12,13 +12,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from unspun.errors import InputTooLargeError, UnreadableInputError, UnspunError
+from unspun.errors import ErrorRecord, InputTooLargeError, UnreadableInputError, UnspunError
 from unspun.options import Options
 from unspun.readers import HTML, TEXT, Source, source_from_bytes
-from unspun.readers.jsonl import ReadError, iter_jsonl
+from unspun.readers.jsonl import iter_jsonl
 from unspun.readers.warc import is_warc, iter_warc
 
-__all__ = ["ReadError", "iter_sources", "read_path", "DIRECTORY_SUFFIXES"]
+__all__ = ["iter_sources", "read_path", "DIRECTORY_SUFFIXES"]
 
 #: the files a directory walk picks up
 DIRECTORY_SUFFIXES = (".txt", ".html", ".htm", ".xhtml", ".jsonl")
@@ -53,7 +53,7 @@ def read_path(path: str | Path, *, options: Options | None = None) -> Source:
     return source
 
 
-def _read_one(path: Path, options: Options) -> Iterator[Source | ReadError]:
+def _read_one(path: Path, options: Options) -> Iterator[Source | ErrorRecord]:
     if path.suffix.lower() == ".jsonl":
         yield from iter_jsonl(path, options=options)
         return
@@ -63,7 +63,7 @@ def _read_one(path: Path, options: Options) -> Iterator[Source | ReadError]:
     try:
         yield read_path(path, options=options)
     except UnspunError as exc:
-        yield ReadError(str(path), exc.reason, str(exc))
+        yield ErrorRecord(str(path), exc.reason, str(exc))
 
 
 def _walk(directory: Path) -> list[Path]:
@@ -71,15 +71,15 @@ def _walk(directory: Path) -> list[Path]:
                   if p.is_file() and (p.suffix.lower() in DIRECTORY_SUFFIXES or is_warc(p)))
 
 
-def _stdin(options: Options) -> Iterator[Source | ReadError]:
+def _stdin(options: Options) -> Iterator[Source | ErrorRecord]:
     try:
         data = sys.stdin.buffer.read()
         yield source_from_bytes(data, name="<stdin>", options=options, id="<stdin>")
     except UnspunError as exc:
-        yield ReadError("<stdin>", exc.reason, str(exc))
+        yield ErrorRecord("<stdin>", exc.reason, str(exc))
 
 
-def iter_sources(inputs: list[str], *, options: Options | None = None) -> Iterator[Source | ReadError]:
+def iter_sources(inputs: list[str], *, options: Options | None = None) -> Iterator[Source | ErrorRecord]:
     """Every input record named by `inputs` (files, directories, globs, ``-``, URLs), in order."""
     options = options or Options()
     for item in inputs:
@@ -91,11 +91,11 @@ def iter_sources(inputs: list[str], *, options: Options | None = None) -> Iterat
             try:
                 yield fetch_url(item, options=options)
             except UnspunError as exc:
-                yield ReadError(item, exc.reason, str(exc))
+                yield ErrorRecord(item, exc.reason, str(exc))
         elif Path(item).is_dir():
             files = _walk(Path(item))
             if not files:
-                yield ReadError(
+                yield ErrorRecord(
                     item,
                     UnreadableInputError.reason,
                     f"{item}: directory holds no {', '.join(DIRECTORY_SUFFIXES)}, .warc(.gz) files",
@@ -107,8 +107,8 @@ def iter_sources(inputs: list[str], *, options: Options | None = None) -> Iterat
         elif _GLOB_CHARS & set(item):
             matches = sorted(Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file())
             if not matches:
-                yield ReadError(item, UnreadableInputError.reason, f"{item}: no files match this pattern")
+                yield ErrorRecord(item, UnreadableInputError.reason, f"{item}: no files match this pattern")
             for path in matches:
                 yield from _read_one(path, options)
         else:
-            yield ReadError(item, UnreadableInputError.reason, f"{item}: no such file or directory")
+            yield ErrorRecord(item, UnreadableInputError.reason, f"{item}: no such file or directory")

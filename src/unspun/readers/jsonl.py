@@ -1,29 +1,19 @@
 """JSONL input: one document per line, with a ``text`` or ``html`` field.
 
 Optional fields: ``id``, ``url``, ``title``, ``metadata`` (an object). A line that cannot become a
-`Source` becomes a `ReadError` record with its reason: never dropped, never a traceback.
+`Source` becomes an `ErrorRecord` with its reason: never dropped, never a traceback.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from unspun.errors import UnspunError
+from unspun.errors import EncodingError, ErrorRecord, UnreadableInputError, UnspunError
 from unspun.options import Options
 from unspun.readers import HTML, TEXT, Source, source_from_string
-
-
-@dataclass(frozen=True, slots=True)
-class ReadError:
-    """An input record that could not be read: which one, why (a short reason), and a message for a person."""
-
-    record_id: str
-    reason: str
-    message: str
 
 
 def _lines(path_or_lines: str | Path | Iterable[str | bytes]) -> tuple[str, Iterator[str | bytes]]:
@@ -77,8 +67,8 @@ def parse_record(line: str, *, record_id: str, options: Options) -> Source:
 
 def iter_jsonl(
     path_or_lines: str | Path | Iterable[str | bytes], *, options: Options | None = None
-) -> Iterator[Source | ReadError]:
-    """One `Source` or `ReadError` per non-blank line of a JSONL file (or an iterable of lines)."""
+) -> Iterator[Source | ErrorRecord]:
+    """One `Source` or `ErrorRecord` per non-blank line of a JSONL file (or an iterable of lines)."""
     options = options or Options()
     name, lines = _lines(path_or_lines)
     try:
@@ -88,9 +78,9 @@ def iter_jsonl(
                 try:
                     raw = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    yield ReadError(
+                    yield ErrorRecord(
                         record_id,
-                        "encoding",
+                        EncodingError.reason,
                         f"{record_id}: not UTF-8 (byte 0x{raw[exc.start]:02x} "
                         f"at column {exc.start + 1}); JSONL must be UTF-8",
                     )
@@ -100,6 +90,6 @@ def iter_jsonl(
             try:
                 yield parse_record(raw, record_id=record_id, options=options)
             except UnspunError as exc:
-                yield ReadError(record_id, exc.reason, str(exc))
+                yield ErrorRecord(record_id, exc.reason, str(exc))
     except OSError as exc:
-        yield ReadError(name, "unreadable", f"{name}: cannot read ({exc.strerror or exc})")
+        yield ErrorRecord(name, UnreadableInputError.reason, f"{name}: cannot read ({exc.strerror or exc})")

@@ -2,8 +2,8 @@
 
 Only `response` records are pages; other record types (warcinfo, request, metadata) are not input records
 and are passed over. A response whose payload is not text or HTML (an image, a PDF, a redirect with no body)
-becomes a `ReadError` with its reason, so a crawl's every page is accounted for. A damaged archive ends in one
-`ReadError` for the rest of the file, after the records read before the damage.
+becomes an `ErrorRecord` with its reason, so a crawl's every page is accounted for. A damaged archive ends in
+one `ErrorRecord` for the rest of the file, after the records read before the damage.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from unspun.errors import MalformedInputError, UnreadableInputError, UnspunError
+from unspun.errors import ErrorRecord, MalformedInputError, UnreadableInputError, UnspunError
 from unspun.options import Options
 from unspun.readers import Source, source_from_bytes
-from unspun.readers.jsonl import ReadError
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 # Payload types that hold a page; everything else in a crawl (images, scripts, PDFs) is refused by name.
@@ -25,8 +24,8 @@ def is_warc(path: Path) -> bool:
     return path.name.lower().endswith(WARC_SUFFIXES)
 
 
-def iter_warc(path: str | Path, *, options: Options | None = None) -> Iterator[Source | ReadError]:
-    """The pages of a WARC file, in archive order, each a `Source` or a `ReadError`."""
+def iter_warc(path: str | Path, *, options: Options | None = None) -> Iterator[Source | ErrorRecord]:
+    """The pages of a WARC file, in archive order, each a `Source` or an `ErrorRecord`."""
     from fastwarc import ArchiveIterator, WarcRecordType
 
     options = options or Options()
@@ -35,7 +34,7 @@ def iter_warc(path: str | Path, *, options: Options | None = None) -> Iterator[S
         stream = path.open("rb")
     except OSError as exc:
         reason = f"{path}: cannot read ({exc.strerror or exc})"
-        yield ReadError(str(path), UnreadableInputError.reason, reason)
+        yield ErrorRecord(str(path), UnreadableInputError.reason, reason)
         return
     seen = 0
     with stream:
@@ -48,13 +47,13 @@ def iter_warc(path: str | Path, *, options: Options | None = None) -> Iterator[S
                 try:
                     yield _page(record, record_id, options)
                 except UnspunError as exc:
-                    yield ReadError(record_id, exc.reason, str(exc))
+                    yield ErrorRecord(record_id, exc.reason, str(exc))
         except Exception as exc:  # fastwarc raises its own parse errors on a damaged archive
-            yield ReadError(str(path), MalformedInputError.reason,
+            yield ErrorRecord(str(path), MalformedInputError.reason,
                             f"{path}: damaged WARC archive after {seen} response records ({exc})")
             return
     if seen == 0:
-        yield ReadError(str(path), MalformedInputError.reason,
+        yield ErrorRecord(str(path), MalformedInputError.reason,
                         f"{path}: no WARC response records found (is it a WARC file?)")
 
 

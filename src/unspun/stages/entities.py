@@ -19,8 +19,8 @@ from importlib import resources
 from typing import Any
 
 from unspun.document import ENTITIES, SENTENCES, Document, Span
-from unspun.gazetteer import document_outlet_mentions, name_key
-from unspun.nlp import ParsedSegment, parse_segments, spacy_available
+from unspun.gazetteer import document_outlet_mentions, load_gazetteer, name_key
+from unspun.nlp import ParsedSegment, load_spacy, parse_segments, spacy_available
 from unspun.pipeline import Stage, register_stage
 
 # The NER labels kept. DATE, TIME, MONEY, PERCENT, QUANTITY, ORDINAL, CARDINAL are dropped: numbers belong
@@ -397,6 +397,11 @@ class EntitiesStage(Stage[list[EntityMention]]):
     @classmethod
     def available(cls) -> bool:
         return spacy_available()
+
+    def initialize(self) -> None:
+        load_spacy()
+        load_gazetteer()
+        _aliases()
 
     def predict(self, doc: Document) -> list[EntityMention]:
         return find_entities(doc)

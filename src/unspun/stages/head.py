@@ -32,12 +32,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from unspun.document import COMMENT, SENTENCES, STRUCTURE, Document, Span
+from unspun.document import COMMENT, ENCODE, SENTENCES, STRUCTURE, Document, Span
 from unspun.encoder import Encoded, default_model_dir, model_installed
 from unspun.errors import PipelineError
 from unspun.heads import SEQUENCE, Head, InstalledHeads, installed_tasks, load_heads, word_scores
 from unspun.pipeline import Stage
-from unspun.stages.encode import ENCODE, EncodeOutput
+from unspun.stages.encode import EncodeOutput
 
 # A decoded "word" must hold a letter or digit: a comma next to a slur is not part of a rationale.
 _WORDLIKE = re.compile(r"\w")
@@ -158,7 +158,8 @@ class HeadStage(Stage[list[HeadReading]]):
     unit: ClassVar[Unit]
     #: the key of the task's decision rule that `Options.thresholds[task]` replaces
     threshold_key: ClassVar[str | None] = None
-    requires = (STRUCTURE, SENTENCES, ENCODE)
+    requires = (STRUCTURE, SENTENCES)
+    needs = (ENCODE,)
     english_only = True
 
     @classmethod

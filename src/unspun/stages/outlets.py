@@ -17,6 +17,7 @@ from unspun.document import ENTITIES, OUTLETS, QUOTED, STRUCTURE, Document, Span
 from unspun.gazetteer import (
     OutletProfile,
     document_outlet_mentions,
+    load_gazetteer,
     lookup_domain,
     lookup_name,
     name_key,
@@ -159,6 +160,9 @@ class OutletsStage(Stage[OutletsResult]):
     name = "outlets"
     requires = (STRUCTURE, ENTITIES)
     assigns = (OUTLETS,)
+
+    def initialize(self) -> None:
+        load_gazetteer()
 
     def predict(self, doc: Document) -> OutletsResult:
         return find_outlets(doc)

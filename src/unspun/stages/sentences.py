@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from unspun.document import SENTENCES, STRUCTURE, TITLE, Document, Span
-from unspun.nlp import parse_segments, spacy_available
+from unspun.nlp import load_spacy, parse_segments, spacy_available
 from unspun.pipeline import Stage, register_stage
 
 LABEL = "sentence"
@@ -54,6 +54,9 @@ class SentencesStage(Stage[list[Sentence]]):
     @classmethod
     def available(cls) -> bool:
         return spacy_available()
+
+    def initialize(self) -> None:
+        load_spacy()
 
     def predict(self, doc: Document) -> list[Sentence]:
         return split_sentences(doc)

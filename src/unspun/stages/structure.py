@@ -23,7 +23,14 @@ from importlib import resources
 from typing import Any
 
 from unspun.document import COMMENT, EDITORIAL, QUOTED, STRUCTURE, TITLE, Document, Span
-from unspun.gazetteer import OutletMention, document_outlet_mentions, lookup_domain, lookup_name, url_host
+from unspun.gazetteer import (
+    OutletMention,
+    document_outlet_mentions,
+    load_gazetteer,
+    lookup_domain,
+    lookup_name,
+    url_host,
+)
 from unspun.pipeline import Stage, register_stage
 
 # A paragraph's register score is (news cues - opinion cues) per sentence; above this (after smoothing)
@@ -220,6 +227,10 @@ class StructureStage(Stage[list[Segment]]):
     name = "structure"
     requires = ("blocks",)
     assigns = (STRUCTURE,)
+
+    def initialize(self) -> None:
+        load_gazetteer()
+        _voice()
 
     def predict(self, doc: Document) -> list[Segment]:
         segments: list[Segment] = []
