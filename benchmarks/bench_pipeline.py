@@ -28,6 +28,8 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "pipeline.json"
 #: the pipeline measured: every stage that needs no trained model
 NON_MODEL_STAGES = ("structure", "sentences", "entities", "outlets", "summary")
+#: with --with-models: the shared encoder and the hate heads too (the default pipeline with every model)
+MODEL_STAGES = ("structure", "sentences", "entities", "outlets", "encode", "hate", "summary")
 ARTICLES = Path("ptc-semeval2020") / "train-articles"
 
 
@@ -45,6 +47,8 @@ class Run:
     #: the machine, so docs per CPU-second compares runs taken under different loads
     cpu_seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    #: CPU seconds per stage (every thread of the process: the encoder's onnxruntime threads count)
+    stage_cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def docs_per_second(self) -> float:
@@ -80,6 +84,7 @@ def run_single(paths: list[Path], stages: tuple[str, ...]) -> Run:
     load = time.perf_counter() - t0
 
     timings = {name: 0.0 for name in ("read", "extract", *stages)}
+    cpu_times = {name: 0.0 for name in stages}
     chars = errors = 0
     start = time.perf_counter()
     cpu_start = time.process_time()
@@ -92,16 +97,17 @@ def run_single(paths: list[Path], stages: tuple[str, ...]) -> Run:
             doc = extract(source, options=options)
             timings["extract"] += time.perf_counter() - t
             for stage in pipeline.stages:
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 stage(doc)
                 timings[stage.name] += time.perf_counter() - t
+                cpu_times[stage.name] += time.process_time() - c
             chars += len(doc.text)
         except UnspunError:
             errors += 1
     seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu_start
     return Run(1, len(paths) - errors, chars, seconds, load, errors, round(cpu, 3),
-               {k: round(v, 3) for k, v in timings.items()})
+               {k: round(v, 3) for k, v in timings.items()}, {k: round(v, 3) for k, v in cpu_times.items()})
 
 
 # -- a pool of workers ---------------------------------------------------------------------------------
@@ -120,7 +126,8 @@ def _init_worker(stages: tuple[str, ...], warm_text: str) -> None:
     from unspun.options import Options
     from unspun.pipeline import Pipeline
 
-    _PIPELINE = Pipeline(options=Options(stages=stages))
+    # one encoder thread per worker too: N workers x all cores of onnxruntime threads would oversubscribe
+    _PIPELINE = Pipeline(options=Options(stages=stages, threads=1)).initialize()
     _PIPELINE.analyze(warm_text)
 
 
@@ -165,11 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=100, help="number of articles (default 100)")
     parser.add_argument("--workers", default="2", help="comma-separated pool sizes besides one process")
     parser.add_argument("--repeat", type=int, default=1, help="repeat each run, keep the median")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="result file (default benchmarks/results/pipeline[_models].json)")
+    parser.add_argument("--with-models", action="store_true",
+                        help="measure the pipeline with the encode and hate stages (needs the shipped model)")
     args = parser.parse_args(argv)
 
     paths = article_paths(args.data, args.limit)
-    stages = NON_MODEL_STAGES
+    stages = MODEL_STAGES if args.with_models else NON_MODEL_STAGES
+    out = args.out or DEFAULT_OUT.with_name("pipeline_models.json" if args.with_models else DEFAULT_OUT.name)
     runs: list[Run] = []
     for workers in [1, *(int(w) for w in args.workers.split(",") if w.strip())]:
         trials = [run_single(paths, stages) if workers == 1 else run_pool(paths, stages, workers)
@@ -187,9 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(runs[0].stage_seconds.values())
     print("one process, time per stage: " + ", ".join(
         f"{k} {v / total:.0%}" for k, v in runs[0].stage_seconds.items()))
+    cpu = runs[0].stage_cpu_seconds
+    if cpu.get("encode"):
+        print(f"hate stage CPU seconds / encode stage CPU seconds: {cpu['hate'] / cpu['encode']:.3f} "
+              f"(wall: {runs[0].stage_seconds['hate'] / runs[0].stage_seconds['encode']:.3f})")
 
     result = {
-        "benchmark": "pipeline throughput, non-model stages",
+        "benchmark": "pipeline throughput, " + ("with the encode and hate stages" if args.with_models
+                                                else "non-model stages"),
         "command": " ".join(["benchmarks/bench_pipeline.py", *(sys.argv[1:] if argv is None else argv)]),
         "corpus": f"ptc-semeval2020/train-articles (first {len(paths)} by name)",
         "stages": ["read", "extract", *stages],
@@ -198,9 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [r.to_dict() for r in runs],
         "median_article_chars": statistics.median(len(p.read_text("utf-8")) for p in paths),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", "utf-8")
-    print(f"wrote {args.out}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", "utf-8")
+    print(f"wrote {out}")
     return 0
 
 

@@ -8,7 +8,7 @@
    too much): the attention's QKV projection (`QAttention`) and the other MatMuls;
 3. the int8 encoder must agree with the fp32 one on held-out text (HateXplain val posts and PolNeAR dev
    news sentences, never trained on): mean-pooled states with cosine >= `MIN_COSINE` on every input;
-4. the decision rule is chosen on HateXplain val with the int8 model (`calibrate`);
+4. each task's decision rule is chosen on its validation data with the int8 model (`Task.calibrate`);
 5. encoder, tokenizer, heads and config are written to the package's model directory.
 """
 
@@ -262,11 +262,13 @@ def export_run(run: Path, *, install_dir: Path | None, data: Path, threads: int 
             f"{agree['min']:.4f}; need {MIN_COSINE} / {MIN_COSINE_ANY}); not installed"
         )
     meta["int8_vs_fp32_cosine"] = agree
-    if "hate" in ck["tasks"]:
-        from unspun.training.evaluate import calibrate_hate
+    from unspun.training.tasks import get_task
 
-        meta["hate_decision"] = calibrate_hate(int8_dir, data)
-        log.info("hate decision rule chosen on val: %s", meta["hate_decision"])
+    meta["decisions"] = {}
+    for task in ck["tasks"]:
+        # each task's decision rule, chosen on its validation data with the int8 model that ships
+        meta["decisions"][task] = get_task(task).calibrate(int8_dir, data)
+        log.info("%s decision rule chosen on val: %s", task, meta["decisions"][task])
     write_model_dir(int8_dir, int8_onnx, model, base / "tokenizer.json", meta)
     target = install_dir or (MODELS_DIR / DEFAULT_MODEL)
     target.mkdir(parents=True, exist_ok=True)
