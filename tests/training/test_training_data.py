@@ -167,3 +167,71 @@ def test_beside_toxic_reads_each_news_sentence_beside_a_toxic_text() -> None:
         assert ex.text[lo:hi] == sentence and t in ex.text
         assert ex.label == HATE_LABELS.index("normal") and ex.word_rationale is None
     assert got == D.beside_toxic(news, toxic, "seed")  # seeded
+
+
+def write_toxigen(root: Path) -> Path:
+    d = root / "toxigen"
+    (d / "demonstrations").mkdir(parents=True)
+    rows = ["text,target_group,toxicity_human"]
+    for i in range(40):
+        tox = (1.0, 2.67, 3.33, 5.0)[i % 4]
+        group = ("women", "native_american", "mexican", "lgbtq")[i % 4]
+        rows.append(f"statement number {i} about them,{group},{tox}")
+    (d / "toxigen_annotated_train.csv").write_text("\n".join(rows) + "\n", "utf-8")
+    (d / "demonstrations" / "race__hate_latino_sentences.txt").write_text("- they are all criminals\n\n")
+    (d / "demonstrations" / "disability__neutral_mental_disability_sentences.txt").write_text(
+        "- therapy helps\n"
+    )
+    return root
+
+
+def test_toxigen_splits_are_disjoint_seeded_and_labelled_by_the_papers_line(tmp_path: Path) -> None:
+    data = write_toxigen(tmp_path)
+    train, dev = D.toxigen_examples(data, "train"), D.toxigen_examples(data, "dev")
+    assert len(train) + len(dev) == 40 and {e.text for e in train}.isdisjoint({e.text for e in dev})
+    assert [e.text for e in D.toxigen_examples(data, "dev")] == [e.text for e in dev]  # the same each time
+    by_text = {e.text: e for e in train + dev}
+    for i in range(40):
+        ex = by_text[f"statement number {i} about them"]
+        toxic = i % 4 >= 2  # 3.33 and 5.0 are above 3
+        assert ex.label == HATE_LABELS.index("hate" if toxic else "normal")
+        assert ex.weight == (0.5 if i % 4 in (1, 2) else 1.0)  # 2.67 and 3.33 lie near the line
+        group = ("Women", "Indigenous", "Hispanic", "Homosexual")[i % 4]
+        assert (
+            ex.targets is not None and ex.targets[HATE_TARGETS.index(group)] == 1.0 and ex.targets.sum() == 1
+        )
+    with pytest.raises(D.DataError, match="held out"):
+        D.load_toxigen(data, "test")
+
+
+def test_toxigen_demonstrations_take_class_and_group_from_the_file_name(tmp_path: Path) -> None:
+    demos = D.toxigen_demonstrations(write_toxigen(tmp_path))
+    assert [(e.text, HATE_LABELS[e.label]) for e in demos] == [
+        ("therapy helps", "normal"),
+        ("they are all criminals", "hate"),
+    ]
+    assert demos[1].targets is not None and demos[1].targets[HATE_TARGETS.index("Hispanic")] == 1.0
+
+
+def test_misspelt_example_obscures_the_rationale_word_and_keeps_spans_aligned(tmp_path: Path) -> None:
+    import random
+
+    ex = D.hatexplain_examples(write_hatexplain(tmp_path), "train")[0]
+    seen = set()
+    for seed in range(30):
+        m = D.misspelled_example(ex, random.Random(seed))
+        words = [m.text[a:b] for a, b in m.word_spans]
+        assert words[:2] == ["they", "are"] and words[2] != "vermin" and m.label == ex.label
+        assert m.word_rationale is ex.word_rationale
+        seen.add(words[2])
+    assert len(seen) > 5  # several kinds of misspelling
+    assert D.misspell("a", random.Random(0)) == "a"  # too short to obscure
+
+
+def test_denounced_example_is_counter_speech_about_the_same_group(tmp_path: Path) -> None:
+    ex = D.hatexplain_examples(write_hatexplain(tmp_path), "train")[0]
+    frame = D.denounce_frames()[0]
+    d = D.denounced_example(ex, frame)
+    assert ex.text in d.text and d.text != ex.text and "{s}" not in d.text
+    assert d.label == HATE_LABELS.index("normal") and d.targets is ex.targets and d.word_rationale is None
+    assert len(D.denounce_frames()) >= 10 and all("{s}" in f for f in D.denounce_frames())
