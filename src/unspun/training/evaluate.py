@@ -50,6 +50,7 @@ class PostPrediction:
     probs: np.ndarray  # (3,) hate, offensive, normal
     word_rationale: np.ndarray  # (n_words,) probability per HateXplain word
     target_probs: np.ndarray  # (n_targets,)
+    target_labels: tuple[str, ...] = ()  # the target head's communities (a model's own, in its order)
 
 
 def hate_heads(model_dir: Path | None) -> tuple[Path, dict[str, Any], Any]:
@@ -82,13 +83,16 @@ def predict_posts(
         n_words = len(spans)
         reading = read_range(enc, 0, len(text), heads)
         if reading is None:
-            n_targets = len(heads[TARGET_HEAD].labels)
-            out.append(PostPrediction(np.asarray([0.0, 0.0, 1.0]), np.zeros(n_words), np.zeros(n_targets)))
+            labels = heads[TARGET_HEAD].labels
+            out.append(
+                PostPrediction(np.asarray([0.0, 0.0, 1.0]), np.zeros(n_words), np.zeros(len(labels)), labels)
+            )
             continue
         starts = np.asarray([s for s, _ in spans])
         word = np.searchsorted(starts, reading.offsets[:, 0], side="right") - 1
         rationale = word_scores(reading.probs[RATIONALE_HEAD][:, 0], word, n_words)
-        out.append(PostPrediction(reading.probs[CLASS_HEAD], rationale, reading.probs[TARGET_HEAD]))
+        probs, targets = reading.probs[CLASS_HEAD], reading.probs[TARGET_HEAD]
+        out.append(PostPrediction(probs, rationale, targets, heads[TARGET_HEAD].labels))
     return out
 
 
@@ -150,14 +154,12 @@ def hate_metrics(
 
 def target_f1(posts: list[Any], preds: list[PostPrediction], threshold: float) -> float:
     """Micro-F1 of the target communities on non-normal posts (what the stage reports targets for)."""
-    from unspun.heads import HATE_TARGETS
-
     tp = fp = fn = 0
     for p, pr in zip(posts, preds, strict=True):
         if p.label == "normal":
             continue
-        gold = {t for t in p.targets if t in HATE_TARGETS}
-        got = {t for t, s in zip(HATE_TARGETS, pr.target_probs, strict=True) if s >= threshold}
+        gold = {t for t in p.targets if t in pr.target_labels}
+        got = {t for t, s in zip(pr.target_labels, pr.target_probs, strict=True) if s >= threshold}
         tp += len(gold & got)
         fp += len(got - gold)
         fn += len(gold - got)
