@@ -172,13 +172,25 @@ def calibrate_hate(model_dir: Path, data: Path) -> dict[str, float]:
 
     Chosen on both views of val at once (as published and written), so the thresholds suit text with
     punctuation as well as HateXplain's unpunctuated posts."""
+    from unspun.training import metrics as M
+
     posts: list[Any] = []
     preds: list[PostPrediction] = []
     for view in VIEWS:
         p, pr = hatexplain_predictions(data, "val", model_dir, None, view)
         posts += p
         preds += pr
-    toxic = max(TOXIC_GRID, key=lambda t: (hate_metrics(posts, preds, t, 0.5)["macro_f1"], -abs(t - 0.5)))
+    # the toxicity threshold weighs HateXplain (explicit, mostly slurs) and ToxiGen dev (implicit hate about
+    # groups, half of it adversarial) alike: a threshold fitted to one of them alone misses the other's hate
+    tg_y, tg_p = toxigen_dev_predictions(data, model_dir) if (Path(data) / "toxigen").is_dir() else ([], None)
+
+    def toxic_key(t: float) -> tuple[float, float]:
+        f1 = hate_metrics(posts, preds, t, 0.5)["macro_f1"]
+        if tg_p is not None:
+            f1 = (f1 + M.macro_f1(np.asarray(tg_y, dtype=int), (1.0 - tg_p[:, 2] >= t).astype(int), 2)) / 2
+        return f1, -abs(t - 0.5)
+
+    toxic = max(TOXIC_GRID, key=toxic_key)
     offset = max(
         HATE_OFFSET_GRID,
         key=lambda o: (hate_metrics(posts, preds, toxic, 0.5, o)["macro_f1"], -abs(o)),
@@ -194,7 +206,8 @@ def calibrate_hate(model_dir: Path, data: Path) -> dict[str, float]:
         "hate_offset": offset,
         "rationale": rationale,
         "target": target,
-        "chosen_on": "hatexplain val, plain and written views",
+        "chosen_on": "hatexplain val, plain and written views"
+        + ("; toxic also on toxigen dev (mean of the two macro-F1)" if tg_p is not None else ""),
         "val_macro_f1": val["macro_f1"],
         "val_token_f1": val["rationale"]["token_f1"],
         "val_target_f1": round(target_f1(posts, preds, target), 4),
@@ -229,6 +242,17 @@ def beside_normal_rate(
     return {"n": len(examples), "normal_rate": round(normal / max(1, len(examples)), 4)}
 
 
+def toxigen_dev_predictions(
+    data: Path, model_dir: Path | None, limit: int | None = None
+) -> tuple[list[bool], np.ndarray]:
+    """ToxiGen dev statements' gold (toxicity > 3) and the model's class probabilities."""
+    from unspun.training.data import join_words, load_toxigen
+
+    statements = load_toxigen(data, "dev")[:limit] if limit else load_toxigen(data, "dev")
+    preds = predict_posts([join_words(s.text.split()) for s in statements], model_dir)
+    return [s.toxic for s in statements], np.stack([p.probs for p in preds])
+
+
 def toxigen_dev_scores(
     data: Path, model_dir: Path | None, limit: int | None, decision: Any
 ) -> dict[str, Any]:
@@ -237,18 +261,15 @@ def toxigen_dev_scores(
     toxicity > 3, and the accuracy of the decided label read the same way (hate or offensive = toxic)."""
     from unspun.stages.hate import decide
     from unspun.training import metrics as M
-    from unspun.training.data import join_words, load_toxigen
 
-    statements = load_toxigen(data, "dev")[:limit] if limit else load_toxigen(data, "dev")
-    preds = predict_posts([join_words(s.text.split()) for s in statements], model_dir)
-    y = np.asarray([s.toxic for s in statements])
-    probs = np.stack([p.probs for p in preds])
+    toxic, probs = toxigen_dev_predictions(data, model_dir, limit)
+    y = np.asarray(toxic)
     said = [
         decide(dict(zip(HATE_LABELS_ORDER, p, strict=True)), decision.toxic, decision.hate_offset) != "normal"
         for p in probs
     ]
     return {
-        "n": len(statements),
+        "n": len(y),
         "auroc": round(M.binary_auc(y, 1.0 - probs[:, 2]), 4),
         "accuracy": round(float(np.mean(np.asarray(said) == y)), 4),
     }
