@@ -148,10 +148,6 @@ def is_perspective(path: str) -> bool:
 # -- middleware --------------------------------------------------------------------------------------------
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class GuardMiddleware:
     """Security headers on every response; the request body limit (HTTP 413), enforced on the declared
     Content-Length and on the bytes actually received; and the API keys, when the server has a key file."""
@@ -167,12 +163,9 @@ class GuardMiddleware:
             return
         path: str = scope.get("path", "")
         csp = DOCS_CSP if path == "/docs" else PAGE_CSP
-        started = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
                 headers = [(k, v) for k, v in message.get("headers", [])
                            if k.lower() != b"content-security-policy"]
                 headers.append((b"content-security-policy", csp.encode()))
@@ -190,22 +183,33 @@ class GuardMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             await self._too_large(path, send_with_headers)
             return
+        # Read the body here, bounded, before the app sees it: FastAPI would turn an error raised while it
+        # reads into a 400, and the limit must hold for bodies sent without a Content-Length too.
+        chunks: list[bytes] = []
         received = 0
-
-        async def counted_receive() -> Message:
-            nonlocal received
+        more = True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise BodyTooLarge()
-            return message
-
-        try:
-            await self.app(scope, counted_receive, send_with_headers)
-        except BodyTooLarge:
-            if not started:
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_body_bytes:
                 await self._too_large(path, send_with_headers)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send_with_headers)
 
     def _refuse_key(self, path: str, scope: Scope, headers: dict[bytes, bytes]) -> JSONResponse | None:
         """The 403 for a request without one of the served keys (``?key=`` or ``X-Goog-Api-Key``)."""
