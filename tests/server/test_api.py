@@ -233,7 +233,8 @@ def test_full_server_refuses_with_retry_after() -> None:
 
 
 def test_api_keys() -> None:
-    with TestClient(create_app(FAST, ServerSettings(api_keys=frozenset({"k1", "k2"})), initialize=False)) as c:
+    settings = ServerSettings(api_keys=frozenset({"k1", "k2"}))
+    with TestClient(create_app(FAST, settings, initialize=False)) as c:
         assert "missing" in error_of(c.post("/v1/analyze", json={"text": "A."}), 403, "forbidden")
         assert "not valid" in error_of(c.post("/v1/analyze?key=nope", json={"text": "A."}), 403, "forbidden")
         assert c.post("/v1/analyze?key=k2", json={"text": "A."}).status_code == 200

@@ -89,7 +89,8 @@ def test_options_are_kept_apart_and_errors_stay_with_their_document() -> None:
         batcher = MicroBatcher(max_batch=32, wait_s=0.05, pipeline_for=pipelines)
         await batcher.start()
         try:
-            return await asyncio.gather(batcher.analyze(["One.", ""], FAST), batcher.analyze(["Zwei."], other))
+            return await asyncio.gather(batcher.analyze(["One.", ""], FAST),
+                                        batcher.analyze(["Zwei."], other))
         finally:
             await batcher.stop()
 

@@ -97,8 +97,8 @@ def test_english_tags(tag: str) -> None:
 
 
 def test_drop_unsupported_attributes(client: TestClient) -> None:
-    body = {"comment": {"text": "A."}, "requestedAttributes": {"INSULT": {}}, "dropUnsupportedAttributes": True,
-            "clientToken": "t"}
+    body = {"comment": {"text": "A."}, "requestedAttributes": {"INSULT": {}},
+            "dropUnsupportedAttributes": True, "clientToken": "t"}
     response = client.post(URL, json=body)
     assert response.status_code == 200 and response.json() == {"attributeScores": {}, "clientToken": "t"}
 
@@ -155,8 +155,8 @@ def test_summary_is_the_worst_sentence_and_spans_keep_offsets() -> None:
 def test_no_span_scores_zero() -> None:
     checked = P.CheckedRequest("...", {"TOXICITY": None}, ["en"], False, "x")
     response = P.build_response(checked, Document(text="...", language="en"))
-    assert response == {"attributeScores": {"TOXICITY": {"summaryScore": {"value": 0.0, "type": "PROBABILITY"}}},
-                        "languages": ["en"], "clientToken": "x"}
+    zero = {"summaryScore": {"value": 0.0, "type": "PROBABILITY"}}
+    assert response == {"attributeScores": {"TOXICITY": zero}, "languages": ["en"], "clientToken": "x"}
 
 
 # -- with the model ----------------------------------------------------------------------------------------

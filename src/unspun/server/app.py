@@ -432,6 +432,23 @@ def create_app(options: Options | None = None, settings: ServerSettings | None =
             return error_response(REASON_STATUS.get(exc.reason, 400), exc.reason, str(exc))
         return JSONResponse({"results": [r.to_dict() for r in results]})
 
+    @app.post("/v1/view", tags=["analysis"], summary="The web page's view of an analysis",
+              responses={200: {"description": "Blocks, highlighted layers, legend and tables of an "
+                                              "`unspun/1` analysis, as plain strings and offsets "
+                                              "(`unspun/1-view`)."},
+                         422: {"description": "Not an `unspun/1` analysis."}})
+    async def view(data: Annotated[dict[str, Any], Body()]) -> JSONResponse:
+        import jsonschema
+
+        from unspun.document import validate
+        from unspun.render.view import page_view
+
+        try:
+            validate(data)
+        except jsonschema.ValidationError as exc:
+            return error_response(422, "invalid_request", f"not an unspun/1 analysis: {exc.message}")
+        return JSONResponse(page_view(data))
+
     @app.get("/healthz", tags=["service"], summary="Liveness and load")
     async def healthz() -> dict[str, Any]:
         return {"status": "ok" if service.started else "starting", "pending": service.pending,
