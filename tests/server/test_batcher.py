@@ -81,6 +81,22 @@ def test_batches_are_bounded_and_follow_each_other() -> None:
     assert [d.text for d in docs] == [f"Post {i}." for i in range(10)]
 
 
+def test_a_batch_stops_at_its_character_budget() -> None:
+    pipelines = Recording()
+
+    async def main() -> None:
+        batcher = MicroBatcher(max_batch=32, wait_s=0.05, max_chars=250, pipeline_for=pipelines)
+        await batcher.start()
+        try:
+            await batcher.analyze(["An article of a hundred characters, more or less, about the port and its "
+                                   "new fees, as said. " + str(i) for i in range(6)], FAST)
+        finally:
+            await batcher.stop()
+
+    run(main())
+    assert [len(items) for _, items in pipelines.calls] == [3, 3]
+
+
 def test_options_are_kept_apart_and_errors_stay_with_their_document() -> None:
     pipelines = Recording()
     other = FAST.replace(language="de")

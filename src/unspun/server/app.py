@@ -298,7 +298,8 @@ def create_app(options: Options | None = None, settings: ServerSettings | None =
     options = options or Options()
     settings = settings or ServerSettings()
     service = Service(options, settings,
-                      MicroBatcher(max_batch=settings.batch_size, wait_s=settings.batch_wait_ms / 1000),
+                      MicroBatcher(max_batch=settings.batch_size, wait_s=settings.batch_wait_ms / 1000,
+                                   max_chars=settings.batch_max_chars),
                       initialize=initialize)
     perspective_options = options.replace(stages=P.STAGES, input_format="text")
 

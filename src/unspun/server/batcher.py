@@ -4,7 +4,9 @@ Each request puts its documents on a queue and awaits their futures. One task co
 waiting at most `wait_s` after the first document, or until `max_batch` documents — and runs the batch
 through `Pipeline.pipe` in one worker thread, so the encoder packs the windows of all of them into one pass;
 then it resolves each document's future. While a batch runs, the next one gathers in the queue, so under
-load batches fill up without any waiting, and an idle server answers a lone request after `wait_s`.
+load batches fill up without any waiting, and an idle server answers a lone request after `wait_s`. A batch
+also stops growing at `max_chars` characters of input, so a batch of whole articles does not make every one
+of them wait for thirty others.
 
 Documents of one batch with different `Options` (other stages, thresholds) go to their own pipelines
 (`unspun.cached_pipeline`), in turn. The pipeline never raises for a bad document (it becomes an
@@ -61,10 +63,11 @@ def _default_pipeline(options: Options) -> Pipeline:
 class MicroBatcher:
     """Collects documents from concurrent requests into batches for `Pipeline.pipe`, run in one thread."""
 
-    def __init__(self, *, max_batch: int = 32, wait_s: float = 0.004,
+    def __init__(self, *, max_batch: int = 32, wait_s: float = 0.004, max_chars: int = 100_000,
                  pipeline_for: Callable[[Options], Pipeline] = _default_pipeline) -> None:
         self.max_batch = max_batch
         self.wait_s = wait_s
+        self.max_chars = max_chars
         self.pipeline_for = pipeline_for
         self.stats = BatchStats()
         self._queue: asyncio.Queue[_Job] | None = None
@@ -111,20 +114,20 @@ class MicroBatcher:
         loop = asyncio.get_running_loop()
         while True:
             batch = [await self._queue.get()]
+            chars = _size(batch[0].item)
             deadline = loop.time() + self.wait_s
-            while len(batch) < self.max_batch:
+            while len(batch) < self.max_batch and chars < self.max_chars:
                 try:
                     batch.append(self._queue.get_nowait())
-                    continue
                 except asyncio.QueueEmpty:
-                    pass
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                try:
-                    batch.append(await asyncio.wait_for(self._queue.get(), remaining))
-                except TimeoutError:
-                    break
+                    remaining = deadline - loop.time()
+                    if remaining <= 0:
+                        break
+                    try:
+                        batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                    except TimeoutError:
+                        break
+                chars += _size(batch[-1].item)
             live = [job for job in batch if not job.future.done()]
             self.stats.skipped += len(batch) - len(live)
             if not live:
@@ -156,6 +159,11 @@ class MicroBatcher:
                 for k in indices:
                     results[k] = to_error_record(exc, _item_id(jobs[k].item))
         return results
+
+
+def _size(item: Any) -> int:
+    """Characters of a queued input (a string, or a readers.Source)."""
+    return len(item) if isinstance(item, str) else len(getattr(item, "content", "") or "")
 
 
 def _item_id(item: Any) -> str:

@@ -24,6 +24,9 @@ DEFAULT_BATCH_SIZE = 32
 # How long the first request of a batch waits for others: short beside a ~10 ms analysis, long enough for
 # requests that arrive together to share one encoder call.
 DEFAULT_BATCH_WAIT_MS = 4.0
+# Characters of input per micro-batch: about twenty news articles, or far more short comments than a batch
+# holds; a batch of articles stops there, so a request waits for a few others, not for thirty.
+DEFAULT_BATCH_MAX_CHARS = 100_000
 # Documents in one /v1/analyze:batch request.
 DEFAULT_MAX_BATCH_DOCUMENTS = 256
 # Seconds a refused client is told to wait (Retry-After).
@@ -44,13 +47,16 @@ class ServerSettings:
     batch_size: int = DEFAULT_BATCH_SIZE
     #: milliseconds the first request of a micro-batch waits for others to join it
     batch_wait_ms: float = DEFAULT_BATCH_WAIT_MS
+    #: characters of input at which a micro-batch stops growing
+    batch_max_chars: int = DEFAULT_BATCH_MAX_CHARS
     max_batch_documents: int = DEFAULT_MAX_BATCH_DOCUMENTS
     retry_after_s: int = DEFAULT_RETRY_AFTER_S
     #: the API keys served (``?key=``, ``X-Goog-Api-Key``); None serves every request and ignores keys
     api_keys: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
-        for name in ("max_body_bytes", "max_pending", "batch_size", "max_batch_documents", "retry_after_s"):
+        for name in ("max_body_bytes", "max_pending", "batch_size", "batch_max_chars", "max_batch_documents",
+                     "retry_after_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise OptionsError(f"serve.{name} must be a whole number of at least 1, not {value!r}")
