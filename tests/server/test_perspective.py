@@ -204,3 +204,14 @@ def test_markup_in_plain_text_keeps_offsets(model_client: TestClient) -> None:
     spans = model_client.post(URL, json=body).json()["attributeScores"]["TOXICITY"]["spanScores"]
     assert spans and all(0 <= s["begin"] < s["end"] <= len(text) for s in spans)
     assert text[spans[0]["begin"] : spans[0]["end"]].startswith("<b>You are</b>")
+
+
+def test_without_the_hate_model_the_endpoint_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from unspun.stages.hate import HateStage
+
+    monkeypatch.setattr(HateStage, "available", classmethod(lambda cls: False))
+    options = Options(stages=FAST_STAGES, max_input_bytes=123_456)  # options no earlier test cached
+    with TestClient(create_app(options)) as c:
+        error = google_error(c.post(URL, json=request()), 503)
+        assert error["status"] == "UNAVAILABLE" and "'hate' cannot run here" in error["message"]
+        assert c.post("/v1/analyze", json={"text": "The rest still works."}).status_code == 200

@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from unspun import __version__
 from unspun.document import Document
-from unspun.errors import INTERNAL, ErrorRecord, MalformedInputError, UnspunError
+from unspun.errors import INTERNAL, ErrorRecord, MalformedInputError, PipelineError, UnspunError
 from unspun.options import Options
 from unspun.server import perspective as P
 from unspun.server.batcher import MicroBatcher
@@ -117,6 +117,8 @@ class Service:
     pending: int = 0
     started: bool = False
     initialize: bool = True
+    #: why the Perspective endpoint cannot answer (its hate model is not installed), or None
+    perspective_unavailable: str | None = None
 
     @asynccontextmanager
     async def admitted(self) -> AsyncIterator[None]:
@@ -310,7 +312,10 @@ def create_app(options: Options | None = None, settings: ServerSettings | None =
 
             # load every model now, in this worker, before the first request is accepted
             await asyncio.to_thread(lambda: cached_pipeline(options).initialize())
-            await asyncio.to_thread(lambda: cached_pipeline(perspective_options).initialize())
+            try:
+                await asyncio.to_thread(lambda: cached_pipeline(perspective_options).initialize())
+            except PipelineError as exc:  # no hate model here: the rest of the service still runs
+                service.perspective_unavailable = str(exc)
         await service.batcher.start()
         service.started = True
         try:
@@ -472,6 +477,10 @@ def create_app(options: Options | None = None, settings: ServerSettings | None =
     @app.post("/v1alpha1/comments:analyze", tags=["perspective"], summary="Perspective API: score a comment",
               response_model=None)
     async def comments_analyze(req: Annotated[P.AnalyzeCommentRequest, Body()]) -> JSONResponse:
+        if service.perspective_unavailable:
+            raise P.PerspectiveError(f"The comment analyzer is not available on this server: "
+                                     f"{service.perspective_unavailable}", http_status=503,
+                                     status="UNAVAILABLE")
         checked = P.check_request(req)
         if not checked.attributes:  # every attribute asked for was dropped (dropUnsupportedAttributes)
             return JSONResponse(P.build_response(checked, None))
