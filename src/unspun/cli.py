@@ -308,6 +308,88 @@ def analyze(
     raise typer.Exit(EXIT_OK if failed == 0 else EXIT_FAILED if done == 0 else EXIT_PARTIAL)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(
+        help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    workers: Annotated[int, typer.Option(
+        help="Worker processes, each with its own models; the cores are shared among them (Options.threads "
+             "defaults to cores // workers).")] = 1,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="TOML file: analysis options under [unspun], server settings under [serve].",
+        show_default=False)] = None,
+    api_key_file: Annotated[Path | None, typer.Option(
+        "--api-key-file", help="File of API keys, one per line: only requests with one of them (?key= or "
+                               "X-Goog-Api-Key) are served. Without it, keys are ignored.",
+        show_default=False)] = None,
+    allow_private_urls: Annotated[bool, typer.Option(
+        "--allow-private-urls",
+        help="Allow /v1/analyze to fetch URLs on private, loopback or link-local addresses.")] = False,
+    stages: Annotated[str | None, typer.Option(
+        "--stages", help="Default stages of /v1/analyze (comma-separated).", show_default=False)] = None,
+    threads: Annotated[int | None, typer.Option(
+        "--threads", help="onnxruntime threads per worker.", show_default=False)] = None,
+    max_body_bytes: Annotated[int | None, typer.Option(
+        "--max-body-bytes", help="Largest request body accepted (413 above).", show_default=False)] = None,
+    timeout: Annotated[float | None, typer.Option(
+        "--timeout", help="Seconds a request may wait for its analysis.", show_default=False)] = None,
+    max_pending: Annotated[int | None, typer.Option(
+        "--max-pending", help="Analysis requests admitted at once per worker; more get 503/429 with "
+                              "Retry-After.", show_default=False)] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
+) -> None:
+    """Serve the HTTP API, the Perspective-compatible endpoint and the web page (FastAPI on uvicorn)."""
+    from unspun.errors import UnspunError
+
+    try:
+        options, settings = build_server_config(
+            config=config, api_key_file=api_key_file, workers=workers,
+            flags={"stages": stages, "threads": threads, "allow_private_urls": allow_private_urls},
+            settings_flags={"max_body_bytes": max_body_bytes, "timeout_s": timeout,
+                            "max_pending": max_pending},
+        )
+        if workers < 1:
+            raise UsageError(f"--workers must be at least 1, not {workers}")
+    except (UsageError, UnspunError) as exc:
+        print_error(str(exc))
+        raise typer.Exit(EXIT_USAGE) from None
+    from unspun.server.run import run_server
+
+    stderr_console().print(f"unspun {escape(__import__('unspun').__version__)}: serving on "
+                           f"http://{escape(host)}:{port}/ ({workers} worker(s); API docs at /docs)")
+    run_server(options, settings, host=host, port=port, workers=workers, log_level=log_level)
+
+
+def build_server_config(*, config: Path | None, api_key_file: Path | None, workers: int,
+                        flags: dict[str, Any], settings_flags: dict[str, Any]) -> tuple[Options, Any]:
+    """The server's Options and ServerSettings: defaults, then the config file, then the flags."""
+    import os
+
+    from unspun.options import Options
+    from unspun.server.settings import ServerSettings, read_api_keys, read_config
+
+    options = Options()
+    settings = ServerSettings()
+    if config is not None:
+        serve_table, data = read_config(config)
+        if serve_table is not None:
+            settings = ServerSettings.from_mapping(serve_table)
+            if "unspun" in data:
+                options = Options.from_file(config)
+        else:
+            options = Options.from_file(config)
+    given = {key: value for key, value in flags.items() if value is not None and value is not False}
+    options = Options.from_mapping(given, base=options)
+    if options.threads is None and workers > 1:
+        options = options.replace(threads=max(1, (os.cpu_count() or 1) // workers))
+    settings = ServerSettings.from_mapping(
+        {key: value for key, value in settings_flags.items() if value is not None}, base=settings)
+    if api_key_file is not None:
+        settings = settings.replace(api_keys=read_api_keys(api_key_file))
+    return options, settings
+
+
 _PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 TRAIN_EXTRA_HINT = "install the [train] extra: pip install -e '.[train]'"
 #: modules that only the [train] extra installs

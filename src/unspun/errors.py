@@ -45,6 +45,13 @@ class FetchError(UnspunError):
     reason = "fetch"
 
 
+class RefusedURLError(FetchError):
+    """A URL that will not be fetched at all: not http(s), or a host on a private, loopback or link-local
+    address (on the first request or on a redirect) while private URLs are not allowed."""
+
+    reason = "url_refused"
+
+
 class PipelineError(UnspunError):
     """A pipeline that cannot be built: unknown stage, or a stage before the layers it needs."""
 

@@ -17,7 +17,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
-from unspun.errors import FetchError, UnspunError
+from unspun.errors import FetchError, RefusedURLError, UnspunError
 from unspun.options import Options
 from unspun.readers import HTML, TEXT, Source, source_from_bytes
 
@@ -52,7 +52,7 @@ def _check_address(address: str, host: str, options: Options) -> None:
             if ip.is_private
             else "reserved or non-public"
         )
-        raise FetchError(
+        raise RefusedURLError(
             f"{host} resolves to {address}, a {kind} address; fetching it is refused "
             f"(set allow_private_urls to fetch from a private network)"
         )
@@ -62,7 +62,7 @@ def check_url(url: str, options: Options) -> None:
     """Refuse a URL that is not http(s), or whose host resolves to a non-public address."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https"):
-        raise FetchError(
+        raise RefusedURLError(
             f"{url}: only http and https URLs can be fetched, not {parts.scheme or 'a bare path'!r}"
         )
     host = parts.hostname

@@ -142,10 +142,10 @@ def blocks(data: dict[str, Any]) -> list[tuple[int, int, dict[str, Any] | None]]
     return out
 
 
-def block_head(span: dict[str, Any] | None, data: dict[str, Any]) -> tuple[str, str]:
-    """(css class, escaped caption) of a block."""
+def block_caption(span: dict[str, Any] | None, data: dict[str, Any]) -> tuple[str, str, str | None]:
+    """(css class, plain-text caption, the quoted source's URL or None) of a block."""
     if span is None:
-        return "b-other", "text outside the page structure"
+        return "b-other", "text outside the page structure", None
     label = span["label"]
     attrs = span.get("attrs", {})
     if label == "comment":
@@ -155,11 +155,16 @@ def block_head(span: dict[str, Any] | None, data: dict[str, Any]) -> tuple[str, 
             bits.append(str(attrs["time"]))
         if depth:
             bits.append(f"reply, depth {depth}")
-        return "b-comment", escape(" · ".join(bits))
+        return "b-comment", " · ".join(bits), None
     if label == "quoted":
-        caption = f"quoted — {attrs.get('outlet') or 'source unknown'}"
-        return "b-quoted", escape(caption) + (f" ({link(attrs['url'])})" if attrs.get("url") else "")
-    return f"b-{slug(label)}", escape(voice_name(structure_voice(span), data) + f" · {label}")
+        return "b-quoted", f"quoted — {attrs.get('outlet') or 'source unknown'}", attrs.get("url") or None
+    return f"b-{slug(label)}", voice_name(structure_voice(span), data) + f" · {label}", None
+
+
+def block_head(span: dict[str, Any] | None, data: dict[str, Any]) -> tuple[str, str]:
+    """(css class, escaped caption) of a block."""
+    css, caption, url = block_caption(span, data)
+    return css, escape(caption) + (f" ({link(url)})" if url else "")
 
 
 def text_view(data: dict[str, Any], layers: list[str]) -> str:

@@ -1,0 +1,171 @@
+"""Micro-batching: the documents of concurrent requests go through the encoder together.
+
+Each request puts its documents on a queue and awaits their futures. One task collects what is queued —
+waiting at most `wait_s` after the first document, or until `max_batch` documents — and runs the batch
+through `Pipeline.pipe` in one worker thread, so the encoder packs the windows of all of them into one pass;
+then it resolves each document's future. While a batch runs, the next one gathers in the queue, so under
+load batches fill up without any waiting, and an idle server answers a lone request after `wait_s`. A batch
+also stops growing at `max_chars` characters of input, so a batch of whole articles does not make every one
+of them wait for thirty others.
+
+Documents of one batch with different `Options` (other stages, thresholds) go to their own pipelines
+(`unspun.cached_pipeline`), in turn. The pipeline never raises for a bad document (it becomes an
+`ErrorRecord`), so one client's bad page does not fail another's request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from unspun.errors import ErrorRecord, to_error_record
+
+if TYPE_CHECKING:
+    from unspun.document import Document
+    from unspun.options import Options
+    from unspun.pipeline import Pipeline
+    from unspun.readers import Source
+
+@dataclass
+class _Job:
+    item: Source | str
+    options: Options
+    future: asyncio.Future[Any]
+    queued_at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class BatchStats:
+    """What the batcher has done since it started (for /healthz and the load benchmark)."""
+
+    batches: int = 0
+    documents: int = 0
+    largest: int = 0
+    skipped: int = 0  # documents whose request had given up (timed out, disconnected) before their turn
+
+    def to_dict(self) -> dict[str, Any]:
+        mean = self.documents / self.batches if self.batches else 0.0
+        return {"batches": self.batches, "documents": self.documents, "largest_batch": self.largest,
+                "mean_batch": round(mean, 2), "skipped": self.skipped}
+
+
+def _default_pipeline(options: Options) -> Pipeline:
+    from unspun import cached_pipeline
+
+    return cached_pipeline(options)
+
+
+class MicroBatcher:
+    """Collects documents from concurrent requests into batches for `Pipeline.pipe`, run in one thread."""
+
+    def __init__(self, *, max_batch: int = 32, wait_s: float = 0.004, max_chars: int = 100_000,
+                 pipeline_for: Callable[[Options], Pipeline] = _default_pipeline) -> None:
+        self.max_batch = max_batch
+        self.wait_s = wait_s
+        self.max_chars = max_chars
+        self.pipeline_for = pipeline_for
+        self.stats = BatchStats()
+        self._queue: asyncio.Queue[_Job] | None = None
+        self._task: asyncio.Task[None] | None = None
+        # one thread: the encoder uses every core it was given (Options.threads) for each batch
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unspun-batch")
+
+    @property
+    def queued(self) -> int:
+        return self._queue.qsize() if self._queue is not None else 0
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._queue = asyncio.Queue()
+            self._task = asyncio.create_task(self._run(), name="unspun-batcher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, item: Source | str, options: Options) -> asyncio.Future[Any]:
+        """Queue one document; its future resolves to its `Document` or `ErrorRecord`."""
+        if self._queue is None:
+            raise RuntimeError("the batcher is not started")
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Job(item, options, future))
+        return future
+
+    async def analyze(self, items: Sequence[Source | str], options: Options) -> list[Document | ErrorRecord]:
+        """Analyse documents (in order) among the other requests' documents."""
+        futures = [self.submit(item, options) for item in items]
+        try:
+            return list(await asyncio.gather(*futures))
+        finally:
+            for future in futures:  # a request that gave up: its documents need not run
+                future.cancel()
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await self._queue.get()]
+            chars = _size(batch[0].item)
+            deadline = loop.time() + self.wait_s
+            while len(batch) < self.max_batch and chars < self.max_chars:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except asyncio.QueueEmpty:
+                    remaining = deadline - loop.time()
+                    if remaining <= 0:
+                        break
+                    try:
+                        batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                    except TimeoutError:
+                        break
+                chars += _size(batch[-1].item)
+            live = [job for job in batch if not job.future.done()]
+            self.stats.skipped += len(batch) - len(live)
+            if not live:
+                continue
+            results = await loop.run_in_executor(self._executor, self._process, live)
+            self.stats.batches += 1
+            self.stats.documents += len(live)
+            self.stats.largest = max(self.stats.largest, len(live))
+            for job, result in zip(live, results, strict=True):
+                if not job.future.done():
+                    if isinstance(result, BaseException):
+                        job.future.set_exception(result)
+                    else:
+                        job.future.set_result(result)
+
+    def _process(self, jobs: list[_Job]) -> list[Any]:
+        """Run a batch (in the worker thread): one `pipe` per distinct options, results in job order."""
+        results: list[Any] = [None] * len(jobs)
+        groups: dict[Options, list[int]] = {}
+        for k, job in enumerate(jobs):
+            groups.setdefault(job.options, []).append(k)
+        for options, indices in groups.items():
+            try:
+                pipeline = self.pipeline_for(options)
+                items = [jobs[k].item for k in indices]
+                for k, result in zip(indices, pipeline.pipe(items, batch_size=len(items)), strict=True):
+                    results[k] = result
+            except Exception as exc:  # a pipeline that cannot be built; pipe itself never raises
+                for k in indices:
+                    results[k] = to_error_record(exc, _item_id(jobs[k].item))
+        return results
+
+
+def _size(item: Any) -> int:
+    """Characters of a queued input (a string, or a readers.Source)."""
+    return len(item) if isinstance(item, str) else len(getattr(item, "content", "") or "")
+
+
+def _item_id(item: Any) -> str:
+    return str(getattr(item, "id", "") or "<input>")
+
