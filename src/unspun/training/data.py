@@ -577,3 +577,39 @@ def denounced_example(ex: Example, frame: str) -> Example:
         weight=ex.weight,
         id=ex.id + "-denounced",
     )
+
+
+def identity_swaps() -> dict[str, list[str]]:
+    text = resources.files("unspun.training").joinpath("identity_swaps.json").read_text("utf-8")
+    data = json.loads(text)
+    return {form: list(data[form]) for form in ("adjective", "plural")}
+
+
+def _swap_pattern(words: list[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"\b({alternatives})\b", re.IGNORECASE)
+
+
+def swappable(examples: list[Example]) -> list[int]:
+    """Indices of the normal examples that name a group (by a word of identity_swaps.json)."""
+    swaps = identity_swaps()
+    pattern = _swap_pattern(swaps["adjective"] + swaps["plural"])
+    normal = HATE_LABELS.index("normal")
+    return [k for k, ex in enumerate(examples) if ex.label == normal and pattern.search(ex.text)]
+
+
+def identity_swapped(ex: Example, rng: random.Random) -> Example:
+    """`ex` (a normal text) with each group word replaced by another group's word of the same form: a text
+    that is fine about one group is fine about another (counterfactual augmentation against "the group's
+    name alone is toxic"). Its targets are not trained (the group changed); word rationales are dropped."""
+    swaps = identity_swaps()
+    form_of = {w: form for form, words in swaps.items() for w in words}
+
+    def other(m: re.Match[str]) -> str:
+        word = m.group(0).lower()
+        new = rng.choice([w for w in swaps[form_of[word]] if w != word])
+        return new.capitalize() if m.group(0)[0].isupper() else new
+
+    # one pass over both forms, longest words first: an inserted word is never swapped again
+    text = _swap_pattern(list(form_of)).sub(other, ex.text)
+    return Example(text, ex.source + "-swapped", ex.label, None, weight=ex.weight, id=ex.id + "-swapped")

@@ -69,6 +69,12 @@ class HateTask(Task):
             help="share of hate-labelled texts also trained quoted in a denouncing frame (normal)",
         )
         p.add_argument(
+            "--swap-share",
+            type=float,
+            default=0.0,
+            help="share of normal texts naming a group also trained with other groups' words, each epoch",
+        )
+        p.add_argument(
             "--plain-share",
             type=float,
             default=0.5,
@@ -231,6 +237,7 @@ class EpochRewrite:
         self.toxic = [k for k, ex in enumerate(self.posts) if ex.label != NORMAL]
         self.hateful = [k for k, ex in enumerate(train) if ex.label == HATE]
         self.frames = D.denounce_frames()
+        self.swappable = D.swappable(train) if args.swap_share > 0 else []
 
     def __call__(self, epoch: int) -> dict[int, D.Features]:
         a, posts = self.args, self.posts
@@ -249,6 +256,12 @@ class EpochRewrite:
         for k in self.hateful:
             if a.denounce_share > 0 and drng.random() < a.denounce_share:
                 out[added] = D.denounced_example(self.train[k], drng.choice(self.frames))
+                added += 1
+        # a sentence that is fine about one group is fine about another: a new row, normal
+        srng = random.Random(f"{seed}-swap-{epoch}")
+        for k in self.swappable:
+            if srng.random() < a.swap_share:
+                out[added] = D.identity_swapped(self.train[k], srng)
                 added += 1
         if a.context_share > 0 and self.silver and self.toxic:
             crng = random.Random(f"{seed}-context-{epoch}")

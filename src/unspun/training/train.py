@@ -266,6 +266,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (smoke tests)")
     p.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
     p.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="start from the weights of a run's checkpoint (e.g. runs/x/best.pt) instead of the base model",
+    )
+    p.add_argument("--lr-scale", type=float, default=1.0, help="scale both learning rates (fine-tuning on)")
+    p.add_argument(
         "--export",
         action="store_true",
         help="export <out>/best.pt to int8 ONNX, check it against fp32, install it in the package",
@@ -361,14 +368,17 @@ def save(obj: Any, path: Path) -> None:
     tmp.replace(path)
 
 
-def build_optimiser(model: Any, total: int) -> tuple[Any, Any]:
+def build_optimiser(model: Any, total: int, lr_scale: float = 1.0) -> tuple[Any, Any]:
     """AdamW (encoder and heads at their own rates), linear warm-up then linear decay to 0 at `total`."""
     import torch
 
     head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
     enc_params = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
     opt = torch.optim.AdamW(
-        [{"params": enc_params, "lr": LR_ENCODER}, {"params": head_params, "lr": LR_HEADS}],
+        [
+            {"params": enc_params, "lr": LR_ENCODER * lr_scale},
+            {"params": head_params, "lr": LR_HEADS * lr_scale},
+        ],
         weight_decay=WEIGHT_DECAY,
     )
     warm = max(1, int(total * WARMUP))
@@ -406,13 +416,16 @@ def train(args: argparse.Namespace) -> int:
     tasks = [get_task(t) for t in args.task_list]
     data = [task.build(args, tokenizer) for task in tasks]
     model = MultiTaskModel(base, heads_for(args.task_list))
+    if args.init:
+        model.load_state_dict(torch.load(args.init, weights_only=False)["model"])
+        log.info("initialised from %s", args.init)
     model.train()
     runner = Runner(
         model, tasks, data, tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]"), args.bf16
     )
     steps_per_epoch = len(epoch_plan(data, [d.train for d in data], args.batch_size, args.seed, 0))
     total = args.max_steps or steps_per_epoch * args.epochs
-    opt, sched = build_optimiser(model, total)
+    opt, sched = build_optimiser(model, total, args.lr_scale)
     last = args.out / "last.pt"
     at = resume(last, model, opt, sched) if args.resume else Progress()
     (args.out / "args.json").write_text(json.dumps({k: str(v) for k, v in vars(args).items()}, indent=1))
