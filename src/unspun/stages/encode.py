@@ -37,8 +37,10 @@ class EncodeOutput:
 def encode_documents(docs: Sequence[Document], encoder: Encoder) -> list[EncodeOutput]:
     """The encoder's states for the structure spans of several documents, in one `Encoder.encode` call:
     the windows of all their segments are packed into batches together."""
-    segments = [sorted((s for s in doc.layers.get(STRUCTURE, []) if s.end > s.start), key=lambda s: s.start)
-                for doc in docs]
+    segments = [
+        sorted((s for s in doc.layers.get(STRUCTURE, []) if s.end > s.start), key=lambda s: s.start)
+        for doc in docs
+    ]
     texts = [doc.text[s.start : s.end] for doc, segs in zip(docs, segments, strict=True) for s in segs]
     starts = [s.start for segs in segments for s in segs]
     encoded = encoder.encode(texts, starts) if texts else []

@@ -76,8 +76,14 @@ def _aliases() -> _Aliases:
             names.add(name)
     alternation = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
     pattern = re.compile(rf"(?<![\w.-])(?:{alternation})(?![\w-]|\.\w)")
-    return _Aliases(group_of, data["groups"], pattern, frozenset(data["org_head_words"]),
-                    frozenset(data["person_titles"]), frozenset(data["honorifics"]))
+    return _Aliases(
+        group_of,
+        data["groups"],
+        pattern,
+        frozenset(data["org_head_words"]),
+        frozenset(data["person_titles"]),
+        frozenset(data["honorifics"]),
+    )
 
 
 # -- mentions -------------------------------------------------------------------------------------------
@@ -145,8 +151,10 @@ def _ner_mentions(doc: Document, segments: list[ParsedSegment]) -> list[_Mention
 
 def _outlet_mentions(doc: Document, segments: list[ParsedSegment]) -> list[_Mention]:
     # over the whole text, so that "the Ledger" in one paragraph resolves to "the Coastal Ledger" in another
-    return [_Mention(m.start, m.end, _clean_text(m.name), "ORG", "outlet", canonical=m.canonical)
-            for m in document_outlet_mentions(doc, within=_segment_spans(segments))]
+    return [
+        _Mention(m.start, m.end, _clean_text(m.name), "ORG", "outlet", canonical=m.canonical)
+        for m in document_outlet_mentions(doc, within=_segment_spans(segments))
+    ]
 
 
 def _segment_spans(segments: list[ParsedSegment]) -> list[tuple[int, int]]:
@@ -172,8 +180,17 @@ def _alias_mentions(doc: Document, segments: list[ParsedSegment]) -> list[_Menti
                 continue
             group = aliases.group_of[name_key(name)]
             g = aliases.groups[group]
-            out.append(_Mention(m.start(), m.end(), _clean_text(name), g["label"], "alias",
-                                canonical=g["names"][0], group=group))
+            out.append(
+                _Mention(
+                    m.start(),
+                    m.end(),
+                    _clean_text(name),
+                    g["label"],
+                    "alias",
+                    canonical=g["names"][0],
+                    group=group,
+                )
+            )
     return out
 
 
@@ -182,7 +199,7 @@ def _initials(words: list[str]) -> str:
 
 
 def _acronym_mentions(doc: Document, segments: list[ParsedSegment]) -> list[_Mention]:
-    """"Long Name (LN)": the long name, the acronym, and every later use of the acronym, linked together."""
+    """ "Long Name (LN)": the long name, the acronym, and every later use of the acronym, linked together."""
     out: list[_Mention] = []
     for start, end in _segment_spans(segments):
         for m in ACRONYM_RE.finditer(doc.text, start, end):
@@ -283,8 +300,13 @@ def _short_form_owner(word: str, fulls: dict[str, list[int]]) -> int | None:
     return owners[0] if len(set(owners)) == 1 else None
 
 
-def _short_forms(doc: Document, segments: list[ParsedSegment], mentions: list[_Mention],
-                 roots: list[int], labels: dict[int, str]) -> list[_Mention]:
+def _short_forms(
+    doc: Document,
+    segments: list[ParsedSegment],
+    mentions: list[_Mention],
+    roots: list[int],
+    labels: dict[int, str],
+) -> list[_Mention]:
     """Single-word mentions of a multi-word PERSON (its surname) or ORG (its first, distinctive word).
 
     "Whitfield" after "Dana Whitfield"; "Meridian" after "Meridian Freight". A word is only read as a short
@@ -317,8 +339,16 @@ def _short_forms(doc: Document, segments: list[ParsedSegment], mentions: list[_M
                 continue
             start = seg.start + token.idx
             owner_mention = mentions[roots.index(owner)]
-            out.append(_Mention(start, start + len(token.text), token.text, None, "short",
-                                links=[name_key(owner_mention.text)]))
+            out.append(
+                _Mention(
+                    start,
+                    start + len(token.text),
+                    token.text,
+                    None,
+                    "short",
+                    links=[name_key(owner_mention.text)],
+                )
+            )
     return out
 
 
@@ -357,8 +387,10 @@ def find_entities(doc: Document) -> list[EntityMention]:
     """The entity mentions of a document, each with its cluster and canonical name (see module docstring)."""
     segments = parse_segments(doc)
     mentions = _resolve_overlaps(
-        _outlet_mentions(doc, segments) + _alias_mentions(doc, segments)
-        + _acronym_mentions(doc, segments) + _ner_mentions(doc, segments)
+        _outlet_mentions(doc, segments)
+        + _alias_mentions(doc, segments)
+        + _acronym_mentions(doc, segments)
+        + _ner_mentions(doc, segments)
     )
     roots = _cluster(mentions)
     labels = _labels(mentions, roots)
@@ -409,5 +441,12 @@ class EntitiesStage(Stage[list[EntityMention]]):
     def set_annotations(self, doc: Document, result: list[EntityMention]) -> None:
         layer = doc.layer(ENTITIES)
         for m in result:
-            layer.append(Span(m.start, m.end, m.label, attrs={"canonical": m.canonical, "cluster": m.cluster},
-                              stage=self.name))
+            layer.append(
+                Span(
+                    m.start,
+                    m.end,
+                    m.label,
+                    attrs={"canonical": m.canonical, "cluster": m.cluster},
+                    stage=self.name,
+                )
+            )

@@ -10,6 +10,7 @@ the model's config.json (`decisions["hate"]`); `Options.thresholds["hate"]` repl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -104,9 +105,12 @@ class HateStage(HeadStage):
     unit = Unit.COMMENT_OR_SENTENCE
     threshold_key = "toxic"
 
+    @cached_property
+    def target_names(self) -> dict[str, str]:
+        return dict(self.installed.config.get("target_names") or {})
+
     def to_span(self, doc: Document, reading: HeadReading, decision: dict[str, Any]) -> Span:
-        names = dict(self.installed.config.get("target_names") or {})
-        p = predict_hate(reading, self.heads, Decision.from_rule(decision), names, doc.text)
+        p = predict_hate(reading, self.heads, Decision.from_rule(decision), self.target_names, doc.text)
         attrs = {
             "targets": p.targets,
             "rationale": [[s, e] for s, e in p.rationale],

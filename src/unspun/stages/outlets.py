@@ -115,8 +115,10 @@ def find_outlets(doc: Document) -> OutletsResult:
     """The outlet mentions of a document, and the summary list of its outlets (see the module docstring)."""
     structure = sorted(doc.layers.get(STRUCTURE) or [], key=lambda s: (s.start, -s.end))
     within = [(s.start, s.end) for s in structure] or [(0, len(doc.text))]
-    spans = [OutletSpan(m.start, m.end, m.canonical, m.profile.domain if m.profile else None, m.profile)
-             for m in document_outlet_mentions(doc, within=within)]
+    spans = [
+        OutletSpan(m.start, m.end, m.canonical, m.profile.domain if m.profile else None, m.profile)
+        for m in document_outlet_mentions(doc, within=within)
+    ]
     for ent in doc.layers.get(ENTITIES) or []:
         if ent.label not in OUTLET_ENTITY_LABELS:
             continue
@@ -150,8 +152,12 @@ def find_outlets(doc: Document) -> OutletsResult:
             carrier.domain = url_domain
         if url_domain:
             cited_domains.setdefault(key, url_domain)
-    spans = [OutletSpan(s.start, s.end, s.canonical, s.domain or cited_domains.get(name_key(s.canonical)),
-                        s.profile) for s in spans]
+    spans = [
+        OutletSpan(
+            s.start, s.end, s.canonical, s.domain or cited_domains.get(name_key(s.canonical)), s.profile
+        )
+        for s in spans
+    ]
     return OutletsResult(spans, list(outlets.values()), site_outlet(doc))
 
 

@@ -39,8 +39,12 @@ class VoiceTally:
 
     def to_dict(self, layers: tuple[str, ...]) -> dict[str, Any]:
         """The tally, with a (maybe empty) count per label for each voiced layer that ran."""
-        out: dict[str, Any] = {"kind": self.kind, "name": self.name, "segments": self.segments,
-                               "chars": self.chars}
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "name": self.name,
+            "segments": self.segments,
+            "chars": self.chars,
+        }
         for layer in layers:
             out[layer] = dict(sorted(self.layers.get(layer, Counter()).items()))
         if HATE in layers:
@@ -101,8 +105,10 @@ def present_voiced_layers(doc: Document) -> tuple[str, ...]:
 def voice_tallies(doc: Document) -> tuple[dict[str, VoiceTally], dict[str, VoiceTally]]:
     """Per-voice and per-section (article / comments) tallies over the voiced layers present."""
     voices: dict[str, VoiceTally] = {}
-    sections = {ARTICLE: VoiceTally(kind="section", name=ARTICLE),
-                COMMENTS: VoiceTally(kind="section", name=COMMENTS)}
+    sections = {
+        ARTICLE: VoiceTally(kind="section", name=ARTICLE),
+        COMMENTS: VoiceTally(kind="section", name=COMMENTS),
+    }
 
     def tally(voice: str) -> VoiceTally:
         if voice not in voices:
