@@ -270,8 +270,8 @@ def test_hateful_comments_are_hate_for_their_words(comment: str, target: str, wo
             "immigrants/refugees",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="known gap of the shipped model (MODEL_CARD.md, Known limits): 'illegals' reads as aimed "
-                "at Hispanics (p 0.46); immigrants/refugees get 0.20, under the 0.25 target threshold",
+                reason="known gap of the shipped model (MODEL_CARD.md, Known limits): 'illegals' reads as "
+                "aimed at Hispanics (p 0.46); immigrants/refugees get 0.20, under the 0.25 target threshold",
             ),
         ),
     ],
