@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from unspun.errors import UnspunError
+from unspun.heads import HATE_LABELS
 
 DEFAULT_DATA = Path("../shared/data")
 # Grids searched on val for the shipped decision rule.
@@ -41,8 +42,6 @@ HATE_OFFSET_GRID = tuple(round(x, 2) for x in np.arange(-0.40, 0.21, 0.02))
 #: how HateXplain posts are read: as published (no punctuation) or as a person would type them
 PLAIN, WRITTEN = "plain", "written"
 VIEWS = (PLAIN, WRITTEN)
-#: the class head's label order (`unspun.heads.HATE_LABELS`; the import stays lazy)
-HATE_LABELS_ORDER = ("hate", "offensive", "normal")
 
 
 @dataclass
@@ -118,7 +117,7 @@ def hatexplain_predictions(
 def hate_metrics(
     posts: list[Any], preds: list[PostPrediction], toxic: float, rationale: float, hate_offset: float = 0.0
 ) -> dict[str, Any]:
-    from unspun.heads import BIAS_COMMUNITIES, HATE_LABELS
+    from unspun.heads import BIAS_COMMUNITIES
     from unspun.stages.hate import decide
     from unspun.training import metrics as M
 
@@ -265,7 +264,7 @@ def toxigen_dev_scores(
     toxic, probs = toxigen_dev_predictions(data, model_dir, limit)
     y = np.asarray(toxic)
     said = [
-        decide(dict(zip(HATE_LABELS_ORDER, p, strict=True)), decision.toxic, decision.hate_offset) != "normal"
+        decide(dict(zip(HATE_LABELS, p, strict=True)), decision.toxic, decision.hate_offset) != "normal"
         for p in probs
     ]
     return {
@@ -284,7 +283,6 @@ def madlibs_terms() -> list[str]:
 def madlibs_fpr(data: Path, model_dir: Path | None, limit: int | None, toxic: float) -> dict[str, Any]:
     # hate vs offensive does not matter here: a false positive is any non-normal label
     """False-positive rate (predicted hate/offensive) on NOT_BAD madlibs sentences, overall and per term."""
-    from unspun.heads import HATE_LABELS
     from unspun.stages.hate import decide
     from unspun.training.data import join_words
 
