@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from testpaths import tokenizer_path
+import testpaths
 
 from unspun.document import COMMENT, EDITORIAL, HATE, SENTENCES, STRUCTURE, TITLE, Document, Span
-from unspun.encoder import Encoded, load_tokenizer, model_installed, tokenize
+from unspun.encoder import model_installed
 from unspun.errors import PipelineError
 from unspun.heads import HATE_LABELS, HATE_TARGETS, Head, write_heads
 from unspun.options import Options
@@ -25,18 +25,7 @@ TOXIC_WORDS = {"vermin", "illegals"}
 
 def toy_encode(doc: Document) -> EncodeOutput:
     """A 2-d 'encoder': state[0] = 1 on the pieces of a toxic word, state[1] = 1 everywhere."""
-    tok = load_tokenizer(str(tokenizer_path()))
-    segs = sorted(doc.layers[STRUCTURE], key=lambda s: s.start)
-    encoded = []
-    for seg, t in zip(segs, tokenize(tok, [doc.text[s.start : s.end] for s in segs]), strict=True):
-        text = doc.text[seg.start : seg.end]
-        states = np.zeros((len(t), 2), dtype=np.float32)
-        states[:, 1] = 1.0
-        for k, w in enumerate(t.word_ids):
-            word = "".join(text[s:e] for (s, e), ww in zip(t.offsets, t.word_ids, strict=True) if ww == w)
-            states[k, 0] = float(word.lower() in TOXIC_WORDS)
-        encoded.append(Encoded(seg.start, t.offsets + seg.start, states, t.word_ids))
-    return EncodeOutput(segs, encoded)
+    return testpaths.toy_encode(doc, lambda piece, word: word.lower() in TOXIC_WORDS)
 
 
 def toy_model_dir(root: Path) -> Path:

@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from testpaths import tokenizer_path
+import testpaths
 
 from unspun.document import EDITORIAL, SENTENCES, STRUCTURE, TITLE, Document, Span
-from unspun.encoder import Encoded, load_tokenizer, tokenize
 from unspun.errors import PipelineError
 from unspun.heads import HEADS, SEQUENCE, SIGMOID, SOFTMAX, TOKEN, Head, HeadSpec, register_head, write_heads
 from unspun.options import Options
@@ -74,16 +73,8 @@ def toy_model_dir(root: Path, threshold: float = 0.5) -> Path:
 
 
 def toy_encode(doc: Document) -> EncodeOutput:
-    tok = load_tokenizer(str(tokenizer_path()))
-    segs = sorted(doc.layers[STRUCTURE], key=lambda s: s.start)
-    encoded = []
-    for seg, t in zip(segs, tokenize(tok, [doc.text[s.start : s.end] for s in segs]), strict=True):
-        text = doc.text[seg.start : seg.end]
-        states = np.zeros((len(t), 2), dtype=np.float32)
-        states[:, 1] = 1.0
-        states[:, 0] = [float(any(c.isdigit() for c in text[s:e])) for s, e in t.offsets]
-        encoded.append(Encoded(seg.start, t.offsets + seg.start, states, t.word_ids))
-    return EncodeOutput(segs, encoded)
+    """A 2-d 'encoder': state[0] = 1 on the pieces of a number, state[1] = 1 everywhere."""
+    return testpaths.toy_encode(doc, lambda piece, word: any(c.isdigit() for c in piece))
 
 
 def toy_doc() -> Document:
