@@ -38,7 +38,8 @@ DEFAULT_DATA = Path("../shared/data")
 TOXIC_GRID = tuple(round(x, 2) for x in np.arange(0.30, 0.71, 0.02))
 RATIONALE_GRID = tuple(round(x, 2) for x in np.arange(0.20, 0.71, 0.05))
 TARGET_GRID = tuple(round(x, 2) for x in np.arange(0.20, 0.71, 0.05))
-HATE_OFFSET_GRID = tuple(round(x, 2) for x in np.arange(-0.40, 0.21, 0.02))
+# (hate-v7 chose -0.40, the edge of the earlier -0.40 grid; the wider grid picks the same)
+HATE_OFFSET_GRID = tuple(round(x, 2) for x in np.arange(-0.80, 0.21, 0.02))
 #: how HateXplain posts are read: as published (no punctuation) or as a person would type them
 PLAIN, WRITTEN = "plain", "written"
 VIEWS = (PLAIN, WRITTEN)
