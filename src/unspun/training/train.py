@@ -423,7 +423,8 @@ def train(args: argparse.Namespace) -> int:
     runner = Runner(
         model, tasks, data, tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]"), args.bf16
     )
-    steps_per_epoch = len(epoch_plan(data, [d.train for d in data], args.batch_size, args.seed, 0))
+    # epoch 0's plan with its rewrites (rows added per epoch count too; later epochs add about as many)
+    steps_per_epoch = len(epoch_plan(data, [d.epoch_train(0) for d in data], args.batch_size, args.seed, 0))
     total = args.max_steps or steps_per_epoch * args.epochs
     opt, sched = build_optimiser(model, total, args.lr_scale)
     last = args.out / "last.pt"
