@@ -68,3 +68,29 @@ def test_a_very_long_segment_is_parsed_in_pieces_of_one_segment(monkeypatch: pyt
     assert all(p.end - p.start <= 300 for p in parsed)
     assert "".join(p.doc.text for p in parsed).replace("\n", "") == text.replace("\n", "")
     assert all(a.end <= b.start for a, b in zip(parsed, parsed[1:], strict=False))
+
+
+def test_sentence_only_parse_has_the_same_sentences_and_a_full_parse_follows() -> None:
+    text = "Dana Whitfield spoke in Boston on Monday. Meridian Freight said nothing. Fees rose."
+    full = parse_segments(_doc(text, [(text, "editorial")]))
+    doc = _doc(text, [(text, "editorial")])
+    lite = parse_segments(doc, sentence_only=True)
+    assert [s.text for s in lite[0].doc.sents] == [s.text for s in full[0].doc.sents]
+    assert len(list(lite[0].doc.sents)) == 3
+    assert not lite[0].doc.ents and full[0].doc.ents  # no entity recogniser ran
+    assert parse_segments(doc, sentence_only=True) is lite  # cached
+    again = parse_segments(doc)  # the entities stage asks for a full parse: parsed again, with entities
+    assert again is not lite and again[0].doc.ents
+
+
+def test_a_pipeline_without_entities_parses_for_sentences_only() -> None:
+    from unspun.options import Options
+    from unspun.stages.sentences import SentencesStage
+
+    text = "Dana Whitfield spoke in Boston. Fees rose."
+    doc = _doc(text, [(text, "editorial")])
+    SentencesStage(Options(stages=("structure", "sentences")))(doc)
+    assert doc.parses[nlp.SENTENCE_ONLY_KEY] is True and len(doc.layers["sentences"]) == 2
+    doc = _doc(text, [(text, "editorial")])
+    SentencesStage(Options())(doc)  # the default pipeline has the entities stage
+    assert doc.parses[nlp.SENTENCE_ONLY_KEY] is False

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from unspun.document import Document, Span, validate
+from unspun.options import Options
 from unspun.pipeline import Pipeline
 from unspun.stages.sentences import SentencesStage, split_sentences
 
@@ -67,5 +68,5 @@ def test_hand_built_structure_a_title_is_one_sentence() -> None:
     assert [(doc.text[s.start : s.end], s.segment) for s in result][:3] == [
         ("Breaking: Mayor Resigns. Council Stunned", 0), ("The mayor left.", 1), ("Nobody knows why.", 1)]
     assert {s.segment for s in result} == {0, 1, 2}
-    SentencesStage(options=None)(doc)  # type: ignore[arg-type]
+    SentencesStage(Options())(doc)
     assert len(doc.layers["sentences"]) == len(result)

@@ -31,10 +31,11 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def split_sentences(doc: Document) -> list[Sentence]:
-    """The document's sentences in text order, trimmed of whitespace, each inside one segment."""
+def split_sentences(doc: Document, *, sentence_only: bool = False) -> list[Sentence]:
+    """The document's sentences in text order, trimmed of whitespace, each inside one segment
+    (`sentence_only`: a parse without entities and tags, when nothing later needs them)."""
     out: list[Sentence] = []
-    for seg in parse_segments(doc):
+    for seg in parse_segments(doc, sentence_only=sentence_only):
         if seg.label == TITLE:
             out.append(Sentence(seg.start, seg.end, seg.index))
             continue
@@ -59,7 +60,9 @@ class SentencesStage(Stage[list[Sentence]]):
         load_spacy()
 
     def predict(self, doc: Document) -> list[Sentence]:
-        return split_sentences(doc)
+        # a pipeline named without the entities stage (the Perspective endpoint's) needs no entities or tags
+        stages = self.options.stages
+        return split_sentences(doc, sentence_only=stages is not None and "entities" not in stages)
 
     def set_annotations(self, doc: Document, result: list[Sentence]) -> None:
         layer = doc.layer(SENTENCES)
