@@ -94,3 +94,17 @@ def test_a_pipeline_without_entities_parses_for_sentences_only() -> None:
     doc = _doc(text, [(text, "editorial")])
     SentencesStage(Options())(doc)  # the default pipeline has the entities stage
     assert doc.parses[nlp.SENTENCE_ONLY_KEY] is False
+
+
+def test_a_batch_of_documents_parses_as_each_alone() -> None:
+    texts = ["Dana Whitfield spoke in Boston. Fees rose.", "Nothing changed. Follow the money!", "Ok."]
+    alone = [parse_segments(_doc(t, [(t, "comment")])) for t in texts]
+    docs = [_doc(t, [(t, "comment")]) for t in texts]
+    nlp.parse_documents(docs, sentence_only=True)
+    for doc, one in zip(docs, alone, strict=True):
+        got = doc.parses[PARSE_KEY]
+        assert [(s.start, s.end) for s in got] == [(s.start, s.end) for s in one]
+        assert [x.text for x in got[0].doc.sents] == [x.text for x in one[0].doc.sents]
+    before = docs[0].parses[PARSE_KEY]
+    nlp.parse_documents(docs[:1], sentence_only=True)  # already parsed as asked: left alone
+    assert docs[0].parses[PARSE_KEY] is before

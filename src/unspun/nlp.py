@@ -133,18 +133,31 @@ def parse_segments(doc: Document, *, sentence_only: bool = False) -> list[Parsed
     text is one segment. Whitespace around a segment is not parsed; empty segments are left out.
     `sentence_only` skips the entity recogniser and the tagger; a full parse asked for later parses again.
     """
-    cached: list[ParsedSegment] | None = doc.parses.get(PARSE_KEY)
-    if cached is not None and (sentence_only or not doc.parses.get(SENTENCE_ONLY_KEY)):
-        return cached
-    pieces = [p for seg in _segments(doc) for p in _pieces(doc.text, seg)]
+    parse_documents([doc], sentence_only=sentence_only)
+    parsed: list[ParsedSegment] = doc.parses[PARSE_KEY]
+    return parsed
+
+
+def parse_documents(docs: list[Document], *, sentence_only: bool = False) -> None:
+    """`parse_segments` for a batch of documents in one `nlp.pipe` call (many short comments parse several
+    times faster together than one by one); documents already parsed as asked are left alone."""
+    todo = [
+        d
+        for d in docs
+        if d.parses.get(PARSE_KEY) is None or (d.parses.get(SENTENCE_ONLY_KEY) and not sentence_only)
+    ]
+    if not todo:
+        return
+    pieces = [(d, p) for d in todo for seg in _segments(d) for p in _pieces(d.text, seg)]
     nlp = load_spacy()
     disable = [c for c in SENTENCE_ONLY_DISABLED if c in nlp.pipe_names] if sentence_only else []
-    texts = (doc.text[p.start : p.end] for p in pieces)
-    docs = nlp.pipe(texts, batch_size=PIPE_BATCH_SIZE, disable=disable)
-    parsed = [ParsedSegment(p.index, p.start, p.end, p.label, d) for p, d in zip(pieces, docs, strict=True)]
-    doc.parses[PARSE_KEY] = parsed
-    doc.parses[SENTENCE_ONLY_KEY] = sentence_only
-    return parsed
+    texts = (d.text[p.start : p.end] for d, p in pieces)
+    parsed: dict[int, list[ParsedSegment]] = {id(d): [] for d in todo}
+    for (d, p), sd in zip(pieces, nlp.pipe(texts, batch_size=PIPE_BATCH_SIZE, disable=disable), strict=True):
+        parsed[id(d)].append(ParsedSegment(p.index, p.start, p.end, p.label, sd))
+    for d in todo:
+        d.parses[PARSE_KEY] = parsed[id(d)]
+        d.parses[SENTENCE_ONLY_KEY] = sentence_only
 
 
 def token_offsets(segment: ParsedSegment, token: Any) -> tuple[int, int]:

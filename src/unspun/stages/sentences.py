@@ -6,10 +6,11 @@ entities stage reuses the same parse. A title is one sentence, whatever the pars
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from unspun.document import SENTENCES, STRUCTURE, TITLE, Document, Span
-from unspun.nlp import load_spacy, parse_segments, spacy_available
+from unspun.nlp import load_spacy, parse_documents, parse_segments, spacy_available
 from unspun.pipeline import Stage, register_stage
 
 LABEL = "sentence"
@@ -59,10 +60,19 @@ class SentencesStage(Stage[list[Sentence]]):
     def initialize(self) -> None:
         load_spacy()
 
-    def predict(self, doc: Document) -> list[Sentence]:
+    @property
+    def sentence_only(self) -> bool:
         # a pipeline named without the entities stage (the Perspective endpoint's) needs no entities or tags
         stages = self.options.stages
-        return split_sentences(doc, sentence_only=stages is not None and "entities" not in stages)
+        return stages is not None and "entities" not in stages
+
+    def predict(self, doc: Document) -> list[Sentence]:
+        return split_sentences(doc, sentence_only=self.sentence_only)
+
+    def pipe(self, docs: Sequence[Document]) -> Iterator[Document]:
+        """A batch of documents parsed in one spaCy call, then split one by one."""
+        parse_documents([d for d in docs if not self.skips(d)], sentence_only=self.sentence_only)
+        yield from super().pipe(docs)
 
     def set_annotations(self, doc: Document, result: list[Sentence]) -> None:
         layer = doc.layer(SENTENCES)
