@@ -389,6 +389,21 @@ def create_app(options: Options | None = None, settings: ServerSettings | None =
             results[k] = result
         return results
 
+    async def analyze_admitted(
+        items: list[DocumentInput], req: AnalysisOptions
+    ) -> list[Document | ErrorRecord] | JSONResponse:
+        """The /v1 endpoints' admission and analysis: each input's result in order, or the error response
+        (server full, timed out, bad options)."""
+        try:
+            async with service.admitted():
+                return await analyze_items(items, request_options(options, req))
+        except Busy:
+            return busy_response(settings, perspective=False)
+        except TimeoutError:
+            return timeout_response(settings, perspective=False)
+        except UnspunError as exc:
+            return error_response(REASON_STATUS.get(exc.reason, 400), exc.reason, str(exc))
+
     @app.post("/v1/analyze", tags=["analysis"], summary="Analyse one page",
               responses={200: {"description": "The `unspun/1` analysis (see the JSON Schema shipped in the "
                                               "package)."},
@@ -403,16 +418,10 @@ def create_app(options: Options | None = None, settings: ServerSettings | None =
             return error_response(422, "invalid_request",
                                   "give exactly one of text, html or url" + (f" (got {', '.join(given)})"
                                                                              if given else ""))
-        try:
-            async with service.admitted():
-                opts = request_options(options, req)
-                (result,) = await analyze_items([req], opts)
-        except Busy:
-            return busy_response(settings, perspective=False)
-        except TimeoutError:
-            return timeout_response(settings, perspective=False)
-        except UnspunError as exc:
-            return error_response(REASON_STATUS.get(exc.reason, 400), exc.reason, str(exc))
+        results = await analyze_admitted([req], req)
+        if isinstance(results, JSONResponse):
+            return results
+        (result,) = results
         if isinstance(result, ErrorRecord):
             return error_response(REASON_STATUS.get(result.reason, 422), result.reason, result.message)
         return JSONResponse(result.to_dict())
@@ -426,16 +435,9 @@ def create_app(options: Options | None = None, settings: ServerSettings | None =
         if len(req.documents) > settings.max_batch_documents:
             return error_response(413, "too_large", f"{len(req.documents)} documents; at most "
                                                    f"{settings.max_batch_documents} per request")
-        try:
-            async with service.admitted():
-                opts = request_options(options, req)
-                results = await analyze_items(req.documents, opts)
-        except Busy:
-            return busy_response(settings, perspective=False)
-        except TimeoutError:
-            return timeout_response(settings, perspective=False)
-        except UnspunError as exc:
-            return error_response(REASON_STATUS.get(exc.reason, 400), exc.reason, str(exc))
+        results = await analyze_admitted(req.documents, req)
+        if isinstance(results, JSONResponse):
+            return results
         return JSONResponse({"results": [r.to_dict() for r in results]})
 
     @app.post("/v1/view", tags=["analysis"], summary="The web page's view of an analysis",
