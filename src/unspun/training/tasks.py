@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -43,16 +43,21 @@ class TaskData:
     #: examples rewritten anew each epoch: epoch -> {train index: Features} (a pure function, for resuming);
     #: indices from len(train) up are rows added for that epoch
     rewrite: Callable[[int], dict[int, Features]] | None = None
+    #: the last epoch's rows (the schedule counts epoch 0's before training reads them)
+    _last: tuple[int, list[Features]] | None = field(default=None, repr=False)
 
     def epoch_train(self, epoch: int) -> list[Features]:
         if self.rewrite is None:
             return self.train
+        if self._last is not None and self._last[0] == epoch:
+            return self._last[1]
         feats = list(self.train)
         for k, f in self.rewrite(epoch).items():
             if k < len(self.train):
                 feats[k] = f
             else:  # rows added for this epoch only (keys from len(train) up)
                 feats.append(f)
+        self._last = (epoch, feats)
         return feats
 
 
