@@ -29,7 +29,7 @@ from unspun.training import ptc
 DEFAULT_DATA = Path("../shared/data")
 DATASET = "ptc-semeval2020"
 #: span thresholds and word gaps tried when calibrating on the held-out train articles
-SPAN_GRID = tuple(round(x, 2) for x in np.arange(0.20, 0.71, 0.05))
+SPAN_GRID = tuple(round(x, 2) for x in np.arange(0.05, 0.71, 0.05))
 GAP_GRID = (0, 1, 2)
 
 
