@@ -301,13 +301,42 @@ def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
-def _cites(root: Any) -> list[tuple[str, str]]:
-    """(normalised text, cite URL) of each blockquote/q with a cite attribute."""
+@dataclass(frozen=True, slots=True)
+class _QuoteSource:
+    """What the markup says about one quotation element: its text (normalised), its cite URL, and the
+    credit line right after it ("[Engadget]", often a link that trafilatura drops as navigation)."""
+
+    text: str
+    cite: str | None
+    credit: str | None
+
+
+# A credit line after a quotation is a few words; longer text is the article going on.
+CREDIT_MAX_CHARS = 80
+
+
+def _credit_after(el: Any) -> tuple[str | None, str | None]:
+    """The short line right after a quotation element, and the link in it (the credited page)."""
+    nxt = el.getnext()
+    while nxt is not None and not _tag(nxt):  # comments, processing instructions
+        nxt = nxt.getnext()
+    if nxt is None or (el.tail or "").strip() or _tag(nxt) not in ("p", "div", "cite", "figcaption", "span"):
+        return None, None
+    text = flatten(nxt).replace("\n", " ")
+    if not text or len(text) > CREDIT_MAX_CHARS:
+        return None, None
+    link = next((a.get("href") for a in nxt.iter("a") if (a.get("href") or "").startswith("http")), None)
+    return text, link
+
+
+def _cites(root: Any) -> list[_QuoteSource]:
+    """The quotation elements (blockquote, q) that say where they come from: a cite URL or a credit after."""
     out = []
     for el in root.iter("blockquote", "q"):
-        cite = el.get("cite")
-        if cite:
-            out.append((_norm(flatten(el)), cite.strip()))
+        cite = (el.get("cite") or "").strip() or None
+        credit, link = _credit_after(el) if _tag(el) == "blockquote" else (None, None)
+        if cite or credit:
+            out.append(_QuoteSource(_norm(flatten(el)), cite or link, credit))
     return out
 
 
@@ -330,7 +359,7 @@ class _Builder:
 
 
 def _main_blocks(
-    body: Any, cites: list[tuple[str, str]], comment_texts: set[str]
+    body: Any, cites: list[_QuoteSource], comment_texts: set[str]
 ) -> list[tuple[str, str, dict]]:
     """(text, kind, attrs) of the article's blocks, from trafilatura's XML body."""
     out: list[tuple[str, str, dict[str, Any]]] = []
@@ -349,8 +378,10 @@ def _main_blocks(
         if tag == "quote" and quote is None:
             passage += 1
             norm = _norm(flatten(el))
-            cite = next((c for t, c in cites if norm and (norm in t or t in norm)), None)
-            attrs = {"cite": cite, "passage": passage}
+            source = next((c for c in cites if norm and (norm in c.text or c.text in norm)), None)
+            attrs = {"cite": source.cite if source else None, "passage": passage}
+            if source is not None and source.credit:
+                attrs["credit"] = source.credit
             if any(_tag(k) in ("p", "list", "head", "table", "quote") for k in el):
                 for child in el:
                     walk(child, attrs)
@@ -386,7 +417,7 @@ def _main_blocks(
 
 
 def _markup_blocks(
-    root: Any, cites: list[tuple[str, str]], comment_texts: set[str]
+    root: Any, cites: list[_QuoteSource], comment_texts: set[str]
 ) -> list[tuple[str, str, dict]]:
     """(text, kind, attrs) of the paragraph-level elements of the body: the large-page path."""
     out: list[tuple[str, str, dict[str, Any]]] = []
