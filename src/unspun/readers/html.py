@@ -92,6 +92,13 @@ def _conv() -> dict[str, Any]:
     conv["_heading"] = re.compile("|".join(f"(?:{p})" for p in conv["headings"]), re.IGNORECASE)
     conv["_action"] = re.compile("|".join(f"(?:{p})" for p in conv["action_lines"]), re.IGNORECASE)
     conv["_time"] = re.compile("|".join(f"(?:{p})" for p in conv["times"]), re.IGNORECASE)
+    times = "|".join(f"(?:{p})" for p in conv["times"])
+    conv["_author_on_time"] = re.compile(
+        rf"(?P<author>.+?)\s+(?:on|at|[·|•—–-])\s+(?P<time>(?:{times}).*)", re.IGNORECASE
+    )
+    conv["_not_author"] = re.compile("|".join(f"(?:{p})" for p in conv["not_author_names"]), re.IGNORECASE)
+    bullets = "".join(re.escape(b) for b in conv["bullet_markers"])
+    conv["_separator"] = re.compile(rf"[{bullets}|]{{1,3}}")
     return conv
 
 
@@ -204,15 +211,33 @@ def _first(el: Any, classes: list[str], stop: set[Any]) -> Any | None:
     return None
 
 
+def _author(el: Any, nested: set[Any]) -> tuple[Any | None, str | None]:
+    """The element naming a comment's author, and the name: a `data-username`-like attribute, a known
+    author class, or `itemprop=author`; a link label ("Profile") is no name."""
+    conv = _conv()
+    for a in el.iter():
+        if a in nested or any(p in nested for p in a.iterancestors()):
+            continue
+        for attr in conv["html_author_attributes"]:
+            if (name := (a.get(attr) or "").strip()) and not conv["_not_author"].fullmatch(name):
+                # the element is left out of the text only when it is the name and nothing else
+                return (a if a is not el and flatten(a) == name else None), name
+    candidates = [
+        _first(el, [cls], nested) for cls in conv["html_author_classes"]
+    ] + [next((a for a in el.iter() if a.get("itemprop") == "author" and a not in nested), None)]
+    for author_el in candidates:
+        if author_el is None:
+            continue
+        name = conv["_says"].sub("", flatten(author_el, nested).split("\n")[0]).strip()
+        if name and not conv["_not_author"].fullmatch(name):
+            return author_el, name
+    return None, None
+
+
 def _comment_of(el: Any, nested: set[Any]) -> tuple[str, str | None, str | None]:
     """Text, author and time of one comment item; `nested` are the item's reply subtrees."""
     conv = _conv()
-    author_el = _first(el, conv["html_author_classes"], nested)
-    if author_el is None:
-        author_el = next((a for a in el.iter() if a.get("itemprop") == "author" and a not in nested), None)
-    author = flatten(author_el, nested).split("\n")[0] if author_el is not None else None
-    if author:
-        author = conv["_says"].sub("", author).strip() or None
+    author_el, author = _author(el, nested)
     time_el = next((t for t in el.iter("time") if not any(a in nested for a in t.iterancestors())), None)
     time = None
     if time_el is not None:
@@ -221,21 +246,23 @@ def _comment_of(el: Any, nested: set[Any]) -> tuple[str, str | None, str | None]
         time_el = _first(el, conv["html_time_classes"], nested)
         if time_el is not None:
             time = flatten(time_el) or None
+    if author and (split := conv["_author_on_time"].fullmatch(author)):
+        author, time = split.group("author").strip(), time or split.group("time").strip()
+    # The author's and the time's elements stay out of the text even inside the content element (themes
+    # put a header with both in "content").
+    skip = set(nested) | {e for e in (author_el, time_el) if e is not None}
     content = _first(el, conv["html_content_classes"], nested)
     if content is not None:
-        text = flatten(content, nested)
+        text = flatten(content, skip)
     else:
-        skip = set(nested)
         for cls in conv["html_meta_classes"]:
             skip.update(e for e in el.iter() if cls in [c.lower() for c in _classes(e)])
-        for extra in (author_el, time_el):
-            if extra is not None:
-                skip.add(extra)
         text = flatten(el, skip)
     lines = [
         ln
         for ln in text.split("\n")
         if not conv["_action"].fullmatch(ln)
+        and not conv["_separator"].fullmatch(ln)
         and not conv["_heading"].fullmatch(ln)
         and not (time and ln == time)
         and not (author and conv["_says"].sub("", ln).strip() == author)
@@ -251,10 +278,37 @@ def _depth_class(el: Any) -> int | None:
     return int(depth) if depth and depth.isdigit() else None
 
 
+def _item_bodies(items: list[Any]) -> set[Any]:
+    """Items that are the body of the item around them, not a reply to it: `li.comment > article.comment`
+    (one comment marked twice). An inner item of another tag that is the outer one's only item outside its
+    reply containers is its body; counting it as a reply put every comment one level too deep."""
+    item_set = set(items)
+    reply_classes = {c.lower() for c in _conv()["html_children_classes"]}
+    bodies: set[Any] = set()
+    for el in items:
+        inner = [
+            d
+            for d in el.iterdescendants()
+            if d in item_set and next((a for a in d.iterancestors() if a in item_set), None) is el
+        ]
+        def in_replies(d: Any, el: Any = el) -> bool:
+            return any(
+                {c.lower() for c in _classes(a)} & reply_classes for a in d.iterancestors() if a is not el
+            )
+
+        outside_replies = [d for d in inner if not in_replies(d) or d.getparent() is el]
+        if len(outside_replies) == 1 and _tag(outside_replies[0]) != _tag(el):
+            bodies.add(outside_replies[0])
+    return bodies
+
+
 def read_thread(root: Any) -> tuple[list[ThreadComment], list[Any]]:
     """The comments in the markup, in page order, and the top-level item elements (to remove them)."""
     items = [el for el in root.iter() if _tag(el) and _is_item(el)]
-    if not items:
+    if items:
+        bodies = _item_bodies(items)
+        items = [el for el in items if el not in bodies]
+    else:
         items = _fallback_items(root)
     item_set = set(items)
     index = {el: i for i, el in enumerate(items)}
