@@ -429,11 +429,11 @@ class StructureStage(Stage[list[Segment]]):
             nxt = i + 1
             if not introduces(t) or nxt in credits or nxt in hints or _plain_heading(texts[nxt]):
                 continue
-            outlet = lead_in_outlet(text, body[i].start, body[i].end, mentions)
-            if outlet is None:
+            introduced = lead_in_outlet(text, body[i].start, body[i].end, mentions)
+            if introduced is None:
                 continue
             quoted[i], quoted[nxt] = False, True
-            hints[nxt] = outlet
+            hints[nxt] = introduced
 
     def _passages(
         self,
