@@ -302,6 +302,52 @@ def _item_bodies(items: list[Any]) -> set[Any]:
     return bodies
 
 
+def _rows(items: list[Any]) -> dict[Any, Any]:
+    """Table-based threads (Hacker News): the outermost table row around each item that holds no other
+    item. The row carries the author, the time and the indentation; the item only the text."""
+    item_set = set(items)
+    rows: dict[Any, Any] = {}
+    for el in items:
+        row = None
+        for a in el.iterancestors():
+            if a in item_set:
+                break
+            if _tag(a) == "tr":
+                if any(d in item_set and d is not el for d in a.iterdescendants()):
+                    break
+                row = a
+        if row is not None:
+            rows[el] = row
+    return rows
+
+
+def _row_indent(row: Any) -> int | None:
+    """The indentation of a thread row: an `indent` attribute, or the width of the spacer image in its
+    indentation cell (`td.ind`)."""
+    for el in row.iter():
+        if not _tag(el):
+            continue
+        value = el.get("indent")
+        if value is None and "ind" in _classes(el):
+            img = next(el.iter("img"), None)
+            value = img.get("width") if img is not None else None
+        if value is not None and value.strip().isdigit():
+            return int(value)
+    return None
+
+
+def _levels(items: list[Any], rows: dict[Any, Any]) -> list[int] | None:
+    """Thread levels of a flat markup: "depth-N" classes, else rows' indentation in units of the smallest
+    step; None when the markup shows no level."""
+    if any((_depth_class(el) or 0) > 0 for el in items):
+        return [_depth_class(el) or 0 for el in items]
+    indents = [_row_indent(rows[el]) if el in rows else None for el in items]
+    steps = sorted({i for i in indents if i})
+    if not steps:
+        return None
+    return [round((i or 0) / steps[0]) for i in indents]
+
+
 def read_thread(root: Any) -> tuple[list[ThreadComment], list[Any]]:
     """The comments in the markup, in page order, and the top-level item elements (to remove them)."""
     items = [el for el in root.iter() if _tag(el) and _is_item(el)]
@@ -311,6 +357,7 @@ def read_thread(root: Any) -> tuple[list[ThreadComment], list[Any]]:
     else:
         items = _fallback_items(root)
     item_set = set(items)
+    rows = _rows(items)
     index = {el: i for i, el in enumerate(items)}
     comments: list[ThreadComment] = []
     for el in items:
@@ -320,20 +367,24 @@ def read_thread(root: Any) -> tuple[list[ThreadComment], list[Any]]:
         for cls in _conv()["html_children_classes"]:
             children.update(d for d in el.iterdescendants() if cls in [c.lower() for c in _classes(d)])
         text, author, time = _comment_of(el, children)
+        if el in rows:  # the row around the text holds the author and the time
+            _, row_author, row_time = _comment_of(rows[el], children | {el})
+            author, time = author or row_author, time or row_time
         comments.append(
             ThreadComment(text, author, time, len(ancestors), index[ancestors[0]] if ancestors else None)
         )
     keep = [i for i, c in enumerate(comments) if c.text]
-    # Depth from "depth-N" classes when the markup is flat (some themes do not nest replies).
-    if all(c.depth == 0 for c in comments) and any((_depth_class(el) or 0) > 0 for el in items):
+    # Depth from "depth-N" classes or row indentation when the markup is flat (some themes and table
+    # threads do not nest replies).
+    levels = _levels(items, rows) if all(c.depth == 0 for c in comments) else None
+    if levels is not None:
         stack: list[int] = []
-        for i, el in enumerate(items):
-            depth = _depth_class(el) or 0
+        for i, depth in enumerate(levels):
             del stack[depth:]
             comments[i].depth = len(stack)
             comments[i].parent = stack[-1] if stack else None
             stack.append(i)
-    top = [el for el in items if not any(a in item_set for a in el.iterancestors())]
+    top = [rows.get(el, el) for el in items if not any(a in item_set for a in el.iterancestors())]
     # Re-index after dropping empty items (a deleted comment still holds its replies).
     renumber = {old: new for new, old in enumerate(keep)}
     result = []
