@@ -89,6 +89,9 @@ def _conv() -> dict[str, Any]:
     conv["_item_id"] = re.compile("|".join(conv["html_item_ids"]), re.IGNORECASE)
     conv["_section"] = re.compile("|".join(conv["html_section_patterns"]), re.IGNORECASE)
     conv["_says"] = re.compile(rf"\s*\b(?:{verbs})\s*:?\s*$", re.IGNORECASE)
+    conv["_header"] = re.compile(
+        rf"(?P<author>[^\s:][^:]{{0,60}}?)\s+(?:{verbs})(?:\s+(?:on|at)\s+[^:]{{1,60}})?\s*:", re.IGNORECASE
+    )
     conv["_heading"] = re.compile("|".join(f"(?:{p})" for p in conv["headings"]), re.IGNORECASE)
     conv["_action"] = re.compile("|".join(f"(?:{p})" for p in conv["action_lines"]), re.IGNORECASE)
     conv["_time"] = re.compile("|".join(f"(?:{p})" for p in conv["times"]), re.IGNORECASE)
@@ -102,8 +105,15 @@ def _conv() -> dict[str, Any]:
     return conv
 
 
+# Lines of a comment's flattened text searched for a "NAME wrote on DATE:" header.
+HEADER_LINES = 4
+# A widget's vendor prefix on its class names ("sppre_username", "dsq_post"): the name after it counts too.
+_VENDOR_PREFIX_RE = re.compile(r"^[a-z0-9]{2,8}_(?=[a-z])")
+
+
 def _classes(el: Any) -> list[str]:
-    return (el.get("class") or "").split()
+    names = (el.get("class") or "").split()
+    return names + [c[m.end() :] for c in names if (m := _VENDOR_PREFIX_RE.match(c))]
 
 
 def _tag(el: Any) -> str:
@@ -151,6 +161,8 @@ def _is_item(el: Any) -> bool:
     conv = _conv()
     if any(conv["_item_class"].fullmatch(c) for c in _classes(el)):
         return True
+    if (el.get("itemtype") or "").rstrip("/").rsplit("/", 1)[-1] in conv["html_item_types"]:
+        return True  # schema.org microdata: the page says it is a comment
     if conv["_item_id"].fullmatch(el.get("id") or "") and _in_section(el):
         return True
     # Disqus-style: <li class="post"> items inside a #post-list / #disqus_thread container.
@@ -230,8 +242,19 @@ def _author(el: Any, nested: set[Any]) -> tuple[Any | None, str | None]:
             continue
         name = conv["_says"].sub("", flatten(author_el, nested).split("\n")[0]).strip()
         if name and not conv["_not_author"].fullmatch(name):
-            return author_el, name
+            return author_el, _display_name(name)
+    # a header line "NAME wrote on DATE:" / "NAME says:" before the text
+    # (its first lines joined: source line breaks inside the header survive flattening)
+    head = " ".join(flatten(el, nested).split("\n")[:HEADER_LINES])
+    if (m := conv["_header"].match(head)) and not conv["_not_author"].fullmatch(m.group("author")):
+        return None, _display_name(m.group("author").strip())
     return None, None
+
+
+def _display_name(name: str) -> str:
+    """"Tommy Trussell (tommy-trussell)" -> "Tommy Trussell": a login in parentheses after the shown name
+    (a lowercase handle) is not part of it; "Catherine (GiveWell)" keeps its affiliation."""
+    return re.sub(r"\s+\([a-z0-9._-]+\)$", "", name)
 
 
 def _comment_of(el: Any, nested: set[Any]) -> tuple[str, str | None, str | None]:
@@ -271,9 +294,11 @@ def _comment_of(el: Any, nested: set[Any]) -> tuple[str, str | None, str | None]
 
 
 def _depth_class(el: Any) -> int | None:
+    """The thread level a class or attribute names ("depth-2", data-depth); counted from 0 or from 1
+    depending on the markup (`_levels` makes them start at 0)."""
     for c in _classes(el):
         if m := re.fullmatch(r"depth-(\d+)", c):
-            return int(m.group(1)) - 1
+            return int(m.group(1))
     depth = el.get("data-depth") or el.get("data-level")
     return int(depth) if depth and depth.isdigit() else None
 
@@ -339,8 +364,10 @@ def _row_indent(row: Any) -> int | None:
 def _levels(items: list[Any], rows: dict[Any, Any]) -> list[int] | None:
     """Thread levels of a flat markup: "depth-N" classes, else rows' indentation in units of the smallest
     step; None when the markup shows no level."""
-    if any((_depth_class(el) or 0) > 0 for el in items):
-        return [_depth_class(el) or 0 for el in items]
+    named = [_depth_class(el) for el in items]
+    if any(d is not None for d in named) and len({d for d in named if d is not None}) > 1:
+        base = min(d for d in named if d is not None)  # WordPress counts from 1, Spot.IM from 0
+        return [(d if d is not None else base) - base for d in named]
     indents = [_row_indent(rows[el]) if el in rows else None for el in items]
     steps = sorted({i for i in indents if i})
     if not steps:
