@@ -242,19 +242,25 @@ def _author(el: Any, nested: set[Any]) -> tuple[Any | None, str | None]:
             continue
         name = conv["_says"].sub("", flatten(author_el, nested).split("\n")[0]).strip()
         if name and not conv["_not_author"].fullmatch(name):
-            return author_el, _display_name(name)
+            return author_el, _display_name(name, el)
     # a header line "NAME wrote on DATE:" / "NAME says:" before the text
     # (its first lines joined: source line breaks inside the header survive flattening)
     head = " ".join(flatten(el, nested).split("\n")[:HEADER_LINES])
     if (m := conv["_header"].match(head)) and not conv["_not_author"].fullmatch(m.group("author")):
-        return None, _display_name(m.group("author").strip())
+        return None, _display_name(m.group("author").strip(), el)
     return None, None
 
 
-def _display_name(name: str) -> str:
+def _display_name(name: str, el: Any) -> str:
     """"Tommy Trussell (tommy-trussell)" -> "Tommy Trussell": a login in parentheses after the shown name
-    (a lowercase handle) is not part of it; "Catherine (GiveWell)" keeps its affiliation."""
-    return re.sub(r"\s+\([a-z0-9._-]+\)$", "", name)
+    (a lowercase handle that the comment's profile link holds) is not part of it; "Catherine (GiveWell)"
+    and "Ferry Operator (official)" keep theirs."""
+    m = re.fullmatch(r"(?P<shown>.+?)\s+\((?P<login>[a-z0-9._-]+)\)", name)
+    if m is None:
+        return name
+    login = m.group("login")
+    in_profile_link = any(login in (a.get("href") or "") for a in el.iter("a"))
+    return m.group("shown") if in_profile_link else name
 
 
 def _comment_of(el: Any, nested: set[Any]) -> tuple[str, str | None, str | None]:
