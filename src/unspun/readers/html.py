@@ -107,8 +107,9 @@ def _conv() -> dict[str, Any]:
 
 # Lines of a comment's flattened text searched for a "NAME wrote on DATE:" header.
 HEADER_LINES = 4
-# A widget's vendor prefix on its class names ("sppre_username", "dsq_post"): the name after it counts too.
-_VENDOR_PREFIX_RE = re.compile(r"^[a-z0-9]{2,8}_(?=[a-z])")
+# A widget's or a site's prefix on its class names ("sppre_username", "fig-comment"): the name after it
+# counts too.
+_VENDOR_PREFIX_RE = re.compile(r"^[a-z0-9]{2,8}[_-](?=[a-z])")
 
 
 def _classes(el: Any) -> list[str]:
@@ -224,16 +225,10 @@ def _first(el: Any, classes: list[str], stop: set[Any]) -> Any | None:
 
 
 def _author(el: Any, nested: set[Any]) -> tuple[Any | None, str | None]:
-    """The element naming a comment's author, and the name: a `data-username`-like attribute, a known
-    author class, or `itemprop=author`; a link label ("Profile") is no name."""
+    """The element naming a comment's author, and the name: a known author class or `itemprop=author`, a
+    `data-username`-like attribute (a login, where the page shows no name), or a "NAME wrote on DATE:"
+    header; a link label ("Profile") is no name."""
     conv = _conv()
-    for a in el.iter():
-        if a in nested or any(p in nested for p in a.iterancestors()):
-            continue
-        for attr in conv["html_author_attributes"]:
-            if (name := (a.get(attr) or "").strip()) and not conv["_not_author"].fullmatch(name):
-                # the element is left out of the text only when it is the name and nothing else
-                return (a if a is not el and flatten(a) == name else None), name
     candidates = [
         _first(el, [cls], nested) for cls in conv["html_author_classes"]
     ] + [next((a for a in el.iter() if a.get("itemprop") == "author" and a not in nested), None)]
@@ -243,6 +238,13 @@ def _author(el: Any, nested: set[Any]) -> tuple[Any | None, str | None]:
         name = conv["_says"].sub("", flatten(author_el, nested).split("\n")[0]).strip()
         if name and not conv["_not_author"].fullmatch(name):
             return author_el, _display_name(name, el)
+    for a in el.iter():
+        if a in nested or any(p in nested for p in a.iterancestors()):
+            continue
+        for attr in conv["html_author_attributes"]:
+            if (name := (a.get(attr) or "").strip()) and not conv["_not_author"].fullmatch(name):
+                # the element is left out of the text only when it is the name and nothing else
+                return (a if a is not el and flatten(a) == name else None), name
     # a header line "NAME wrote on DATE:" / "NAME says:" before the text
     # (its first lines joined: source line breaks inside the header survive flattening)
     head = " ".join(flatten(el, nested).split("\n")[:HEADER_LINES])
