@@ -95,6 +95,7 @@ def _conv() -> dict[str, Any]:
     conv["_heading"] = re.compile("|".join(f"(?:{p})" for p in conv["headings"]), re.IGNORECASE)
     conv["_action"] = re.compile("|".join(f"(?:{p})" for p in conv["action_lines"]), re.IGNORECASE)
     conv["_time"] = re.compile("|".join(f"(?:{p})" for p in conv["times"]), re.IGNORECASE)
+    conv["_boilerplate"] = re.compile("|".join(f"(?:{p})" for p in conv["boilerplate_lines"]), re.IGNORECASE)
     times = "|".join(f"(?:{p})" for p in conv["times"])
     conv["_author_on_time"] = re.compile(
         rf"(?P<author>.+?)\s+(?:on|at|[·|•—–-])\s+(?P<time>(?:{times}).*)", re.IGNORECASE
@@ -105,6 +106,10 @@ def _conv() -> dict[str, Any]:
     return conv
 
 
+# Above this share of link text an item is a list of links (a "recent comments" widget), not a comment.
+MAX_LINK_SHARE = 0.6
+# Items found only by their container's name ("comments") must be at least this many to be a thread.
+MIN_FALLBACK_COMMENTS = 2
 # Lines of a comment's flattened text searched for a "NAME wrote on DATE:" header.
 HEADER_LINES = 4
 # A widget's or a site's prefix on its class names ("sppre_username", "fig-comment"): the name after it
@@ -294,6 +299,7 @@ def _comment_of(el: Any, nested: set[Any]) -> tuple[str, str | None, str | None]
         for ln in text.split("\n")
         if not conv["_action"].fullmatch(ln)
         and not conv["_separator"].fullmatch(ln)
+        and not conv["_boilerplate"].fullmatch(ln)
         and not conv["_heading"].fullmatch(ln)
         and not (time and ln == time)
         and not (author and conv["_says"].sub("", ln).strip() == author)
@@ -383,9 +389,19 @@ def _levels(items: list[Any], rows: dict[Any, Any]) -> list[int] | None:
     return [round((i or 0) / steps[0]) for i in indents]
 
 
+def _link_share(el: Any, nested: set[Any]) -> float:
+    """The share of an item's text that is link text: a "recent comments" widget lists links to posts."""
+    text = len(flatten(el, nested))
+    links = sum(
+        len(flatten(a, nested)) for a in el.iter("a") if not any(p in nested for p in a.iterancestors())
+    )
+    return links / text if text else 0.0
+
+
 def read_thread(root: Any) -> tuple[list[ThreadComment], list[Any]]:
     """The comments in the markup, in page order, and the top-level item elements (to remove them)."""
     items = [el for el in root.iter() if _tag(el) and _is_item(el)]
+    fallback = not items
     if items:
         bodies = _item_bodies(items)
         items = [el for el in items if el not in bodies]
@@ -405,10 +421,15 @@ def read_thread(root: Any) -> tuple[list[ThreadComment], list[Any]]:
         if el in rows:  # the row around the text holds the author and the time
             _, row_author, row_time = _comment_of(rows[el], children | {el})
             author, time = author or row_author, time or row_time
+        weak = not _prose(text) or _link_share(el, children) > MAX_LINK_SHARE
+        if author is None and time is None and weak:
+            text = ""  # with nobody and no time to it, a button, a counter or a list of links is no comment
         comments.append(
             ThreadComment(text, author, time, len(ancestors), index[ancestors[0]] if ancestors else None)
         )
     keep = [i for i, c in enumerate(comments) if c.text]
+    if fallback and len(keep) < MIN_FALLBACK_COMMENTS:
+        keep = []  # one block in a container named "comments" is a byline or a counter, not a thread
     # Depth from "depth-N" classes or row indentation when the markup is flat (some themes and table
     # threads do not nest replies).
     levels = _levels(items, rows) if all(c.depth == 0 for c in comments) else None
