@@ -88,6 +88,7 @@ def _conv() -> dict[str, Any]:
     conv["_item_class"] = re.compile("|".join(conv["html_item_classes"]), re.IGNORECASE)
     conv["_item_id"] = re.compile("|".join(conv["html_item_ids"]), re.IGNORECASE)
     conv["_section"] = re.compile("|".join(conv["html_section_patterns"]), re.IGNORECASE)
+    conv["_list"] = re.compile("|".join(conv["html_list_patterns"]), re.IGNORECASE)
     conv["_says"] = re.compile(rf"\s*\b(?:{verbs})\s*:?\s*$", re.IGNORECASE)
     conv["_header"] = re.compile(
         rf"(?P<author>[^\s:][^:]{{0,60}}?)\s+(?:{verbs})(?:\s+(?:on|at)\s+[^:]{{1,60}})?\s*:", re.IGNORECASE
@@ -98,7 +99,7 @@ def _conv() -> dict[str, Any]:
     conv["_boilerplate"] = re.compile("|".join(f"(?:{p})" for p in conv["boilerplate_lines"]), re.IGNORECASE)
     times = "|".join(f"(?:{p})" for p in conv["times"])
     conv["_author_on_time"] = re.compile(
-        rf"(?P<author>.+?)\s+(?:on|at|[·|•—–-])\s+(?P<time>(?:{times}).*)", re.IGNORECASE
+        rf"(?P<author>.+?)\s+(?:(?:on|at|[·|•—–-])\s+)?(?P<time>(?:{times}).*)", re.IGNORECASE
     )
     conv["_not_author"] = re.compile("|".join(f"(?:{p})" for p in conv["not_author_names"]), re.IGNORECASE)
     bullets = "".join(re.escape(b) for b in conv["bullet_markers"])
@@ -169,6 +170,10 @@ def _is_item(el: Any) -> bool:
         return True
     if (el.get("itemtype") or "").rstrip("/").rsplit("/", 1)[-1] in conv["html_item_types"]:
         return True  # schema.org microdata: the page says it is a comment
+    parent = el.getparent()
+    if _tag(el) == "li" and parent is not None and _tag(parent) in ("ol", "ul"):
+        if any(conv["_list"].search(n) for n in [parent.get("id") or "", *_classes(parent)]):
+            return True  # <ol id="commentsList"><li class="clearfix">
     if conv["_item_id"].fullmatch(el.get("id") or "") and _in_section(el):
         return True
     # Disqus-style: <li class="post"> items inside a #post-list / #disqus_thread container.
@@ -234,9 +239,13 @@ def _author(el: Any, nested: set[Any]) -> tuple[Any | None, str | None]:
     `data-username`-like attribute (a login, where the page shows no name), or a "NAME wrote on DATE:"
     header; a link label ("Profile") is no name."""
     conv = _conv()
-    candidates = [
-        _first(el, [cls], nested) for cls in conv["html_author_classes"]
-    ] + [next((a for a in el.iter() if a.get("itemprop") == "author" and a not in nested), None)]
+    def outside_quotes(a: Any) -> bool:
+        quoting = ("blockquote", "q")
+        return a not in nested and not any(_tag(p) in quoting or p in nested for p in a.iterancestors())
+
+    candidates = [_first(el, [cls], nested) for cls in conv["html_author_classes"]]
+    candidates.append(next((a for a in el.iter() if a.get("itemprop") == "author" and a not in nested), None))
+    candidates += [next((a for a in el.iter(t) if outside_quotes(a)), None) for t in conv["html_author_tags"]]
     for author_el in candidates:
         if author_el is None:
             continue
