@@ -382,8 +382,10 @@ class StructureStage(Stage[list[Segment]]):
     def _attributed_only(
         text: str, body: list[Any], quoted: list[bool], mentions: list[OutletMention]
     ) -> list[bool]:
-        """Voice-found runs that name an outlet carrying them; an unattributed run of news prose is the
-        page's own reporting, not a republished passage, and a byline or a date line is no passage."""
+        """Voice-found runs that name an outlet carrying them and sit between the writer's own words; an
+        unattributed run of news prose, or one that opens or goes on the page's own report (after a date
+        line, after an introduction that already took its one paragraph), is the page's reporting, not a
+        republished passage; a byline or a date line is no passage."""
         out = [
             q and len(text[b.start : b.end].split()) >= MIN_PASSAGE_WORDS
             for q, b in zip(quoted, body, strict=True)
@@ -397,7 +399,12 @@ class StructureStage(Stage[list[Segment]]):
             while j + 1 < len(out) and out[j + 1]:
                 j += 1
             named = carrier_mentions(text, mentions, body[i].start, body[j].end)
-            if not named:
+            # a change of voice on both sides: the writer's own words (first person, questions) around it
+            framed = all(
+                k < 0 or k >= len(out) or register(text[body[k].start : body[k].end]).opinion > 0
+                for k in (i - 1, j + 1)
+            )
+            if not named or not framed:
                 out[i : j + 1] = [False] * (j + 1 - i)
             i = j + 1
         return out
