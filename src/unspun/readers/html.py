@@ -631,6 +631,43 @@ def _meta(root: Any, *names: str) -> str | None:
     return None
 
 
+# Separators between a headline and the site's name in a page title ("Headline | Site", "Site - Headline").
+_TITLE_SEPARATOR_RE = re.compile(r"\s+(?:\||-|–|—|::|»|·)\s+")
+# A site's name in a title is a few words.
+SITE_NAME_MAX_WORDS = 5
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[^\w]", "", text.lower())
+
+
+def split_site_name(title: str, site_names: list[str]) -> tuple[str, str | None]:
+    """The headline of a page title and the site name around it ("Headline | TechCrunch", "TechCrunch |
+    Headline"), when the first or last part is one of `site_names` (og:site_name, the host's name) or a
+    news outlet the gazetteer knows; else the title unchanged and None."""
+    from unspun.gazetteer import lookup_name
+
+    parts = _TITLE_SEPARATOR_RE.split(title)
+    if len(parts) < 2:
+        return title, None
+    known = {_compact(n) for n in site_names if n and _compact(n)}
+
+    def is_site(part: str) -> bool:
+        key = _compact(part)
+        if not key or len(part.split()) > SITE_NAME_MAX_WORDS:
+            return False
+        return key in known or any(k in key or key in k for k in known if len(k) >= 4) or (
+            lookup_name(part) is not None
+        )
+
+    seps = list(_TITLE_SEPARATOR_RE.finditer(title))
+    if is_site(parts[-1]):
+        return title[: seps[-1].start()].strip(), parts[-1].strip()
+    if is_site(parts[0]):
+        return title[seps[0].end() :].strip(), parts[0].strip()
+    return title, None
+
+
 def _parse(html: str, name: str) -> Any:
     import lxml.html
     from lxml import etree
@@ -678,12 +715,37 @@ def extract_html(source: Any) -> Document:
             include_formatting=False,
             include_links=False,
         )
+        if result is None or result.body is None or not "".join(result.body.itertext()).strip():
+            # trafilatura finds nothing in some pre-parsed trees where it finds the article in the same
+            # markup given as a string (its own parse differs): the tree, comments taken out, as a string
+            import lxml.html
+
+            retry = trafilatura.bare_extraction(
+                lxml.html.tostring(root, encoding="unicode"),
+                url=url,
+                with_metadata=True,
+                include_comments=False,
+                include_tables=True,
+                include_formatting=False,
+                include_links=False,
+            )
+            result = retry if retry is not None else result
         blocks = (
             _main_blocks(result.body, cites, comment_texts)
             if result is not None and result.body is not None
             else []
         )
+    site_names = [n for n in (og_site, result.sitename if result is not None else None) if n]
+    host = url_host(url or og_url or (result.url if result is not None else None))
+    if host:
+        site_names.append(host.rsplit(".", 1)[0].rsplit(".", 1)[-1])  # "www.techcrunch.com" -> "techcrunch"
+    title_site = None
+    if page_title:
+        page_title, title_site = split_site_name(page_title, site_names)
     meta_title = (result.title if result is not None else None) or page_title
+    if meta_title:
+        meta_title, site_of_meta = split_site_name(meta_title, site_names)
+        title_site = title_site or site_of_meta
     builder = _Builder([], [])
     if (
         blocks
@@ -724,7 +786,8 @@ def extract_html(source: Any) -> Document:
             f"from the markup without article detection, so some navigation or boilerplate may remain"
         )
     page_url = doc.url or (result.url if result is not None else None)
-    doc.site = og_site or (result.sitename if result is not None else None) or url_host(page_url)
+    sitename = result.sitename if result is not None else None
+    doc.site = og_site or title_site or sitename or url_host(page_url)
     doc.published = published or (result.date if result is not None else None)
     author = result.author if result is not None else None
     doc.metadata["author"] = author
