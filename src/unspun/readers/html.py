@@ -27,6 +27,9 @@ BLOCK_SEPARATOR = "\n\n"
 LARGE_TEXT_CHARS = 3_000_000
 # A page whose every block is shorter than this and ends without a full stop has no article.
 MIN_PROSE_WORDS = 4
+# A block of at least this many lines, this share of them labels (not prose), is a page's controls.
+NAV_MIN_LINES = 8
+NAV_LABEL_SHARE = 0.7
 _NOT_CONTENT_TAGS = {"nav", "header", "footer", "aside", "menu"}
 # Elements that end a line when their text is flattened.
 _BLOCK_TAGS = {
@@ -533,12 +536,14 @@ def _main_blocks(
 ) -> list[tuple[str, str, dict]]:
     """(text, kind, attrs) of the article's blocks, from trafilatura's XML body."""
     out: list[tuple[str, str, dict[str, Any]]] = []
-    heading = _conv()["_heading"]
+    heading, boilerplate = _conv()["_heading"], _conv()["_boilerplate"]
     passage = -1
 
     def emit(text: str, kind: str, attrs: dict[str, Any]) -> None:
         text = text.strip()
-        if not text or heading.fullmatch(text) or _norm(text) in comment_texts:
+        if not text or heading.fullmatch(text) or boilerplate.fullmatch(text) or _norm(text) in comment_texts:
+            return
+        if _navigation(text):
             return
         out.append((text, kind, attrs))
 
@@ -610,6 +615,16 @@ def _markup_blocks(
             attrs = {"heading": _tag(el)}
         out.append((text, "blockquote" if quote is not None else "paragraph", attrs))
     return out
+
+
+def _navigation(text: str) -> bool:
+    """Whether a block is a page's controls flattened into one (what trafilatura falls back to on a page
+    with no article): many lines, most of them labels rather than sentences."""
+    lines = text.split("\n")
+    if len(lines) < NAV_MIN_LINES:
+        return False
+    labels = sum(not _prose(line) for line in lines)
+    return labels / len(lines) >= NAV_LABEL_SHARE
 
 
 def _prose(text: str) -> bool:
