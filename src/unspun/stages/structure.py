@@ -441,6 +441,11 @@ class StructureStage(Stage[list[Segment]]):
                 continue
             quoted[i], quoted[nxt] = False, True
             hints[nxt] = introduced
+            # the introduction opens one paragraph: news prose after it needs evidence of its own
+            k = nxt + 1
+            while k < len(texts) and quoted[k] and k not in hints:
+                quoted[k] = False
+                k += 1
 
     def _passages(
         self,
