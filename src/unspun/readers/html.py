@@ -683,6 +683,15 @@ def split_site_name(title: str, site_names: list[str]) -> tuple[str, str | None]
     return title, None
 
 
+def _site_after_headline(page_title: str, headline: str) -> str | None:
+    """The site's name in `<title>Headline | Site</title>` where the page's headline is the first part."""
+    parts = _TITLE_SEPARATOR_RE.split(page_title)
+    if len(parts) < 2 or _compact(parts[0]) != _compact(headline):
+        return None
+    site = page_title[list(_TITLE_SEPARATOR_RE.finditer(page_title))[-1].end() :].strip()
+    return site if 0 < len(site.split()) <= SITE_NAME_MAX_WORDS else None
+
+
 def _parse(html: str, name: str) -> Any:
     import lxml.html
     from lxml import etree
@@ -773,6 +782,8 @@ def extract_html(source: Any) -> Document:
         title_text: str | None = blocks.pop(0)[0]
     else:
         title_text = meta_title
+    if title_site is None and title_text:
+        title_site = _site_after_headline(" ".join((root.findtext(".//title") or "").split()), title_text)
     if not any(_prose(text) for text, _, _ in blocks):
         blocks = []  # menu labels and button text ("Home", "Sign in") that trafilatura fell back to
     if not blocks and not thread:
