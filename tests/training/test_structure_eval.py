@@ -72,7 +72,8 @@ def test_score_page_counts_what_is_right_and_what_is_not() -> None:
 
 def test_command_scores_a_folder_without_torch(tmp_path: Path) -> None:
     (tmp_path / "ferry.txt").write_text(
-        "Ferry cuts\n\nI cannot believe this.\n\n1 response\n\nKay says:\nMay 2, 2024 at 8:15 am\n\nShameful.\n",
+        "Ferry cuts\n\nI cannot believe this.\n\n1 response\n\n"
+        "Kay says:\nMay 2, 2024 at 8:15 am\n\nShameful.\n",
         "utf-8",
     )
     gold = dict(GOLD, file="ferry.txt", quoted=[], not_quoted_snippets=[], boilerplate_snippets=[])
