@@ -48,6 +48,8 @@ CAPITALISED_WORD_RE = re.compile(r"[^\W\d_][\w'’.&-]*")
 DATELINE_RE = re.compile(
     r"[ \t]*(?P<place>[A-Z][A-Z .'-]{1,40}?)(?:,\s*[A-Z][\w. ]{1,30})?\s*(?:\([^)]{2,30}\)\s*)?[—–-]{1,2}\s"
 )
+# Characters looked at on either side of a person's name for its particles ("von der", "bin").
+PARTICLE_WINDOW = 40
 # An owner's possessive before a name ("RT's Ruptly"): the owner is its own mention.
 POSSESSIVE_RE = re.compile(r"^(?P<owner>.+?)[’']s\s+(?=\S)")
 
@@ -181,9 +183,9 @@ def _through_particles(text: str, end: int) -> int:
     """The end of a person's name that the tagger cut at or before its particles ("Ursula von der" +
     "Leyen", "Ursula" + "von der Leyen"): it runs on through them to the capitalised surname."""
     particles = _aliases().name_particles
-    words = text[:end].split()
-    after = text[end:]
-    ends_in_particle = bool(words) and words[-1] in particles
+    before = text[max(0, end - PARTICLE_WINDOW) : end].split()
+    after = text[end : end + PARTICLE_WINDOW]
+    ends_in_particle = bool(before) and before[-1] in particles
     next_is_particle = bool(after.split()) and after.split()[0] in particles
     if not (ends_in_particle or next_is_particle):
         return end
@@ -193,9 +195,11 @@ def _through_particles(text: str, end: int) -> int:
 
 def _in_dateline(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] is the place of a dateline ("WASHINGTON" in "WASHINGTON (Reuters) -")."""
+    if not text[start:end].isupper():
+        return False
     line_start = text.rfind("\n", 0, start) + 1
     m = DATELINE_RE.match(text, line_start)
-    if m is None or not text[start:end].isupper():
+    if m is None:
         return False
     return m.start("place") <= start and end <= m.end("place") + 1
 
@@ -475,6 +479,8 @@ def _link_particle_surnames(mentions: list[_Mention]) -> None:
     joins that person ("Ursula von der Leyen")."""
     particles = _aliases().name_particles
     surnames: dict[str, str] = {}
+    if not any(m.label == "PERSON" and particles & set(_words(m.text)[1:-1]) for m in mentions):
+        return
     for m in mentions:
         words = _words(m.text)
         if m.label == "PERSON" and len(words) >= 3 and words[-2].lower() in particles:
