@@ -704,10 +704,23 @@ def _parse(html: str, name: str) -> Any:
     return root
 
 
-def extract_html(source: Any) -> Document:
-    """The `Document` of an HTML source: title, article blocks, quoted passages with cite, comments."""
+def _trafilatura(markup: Any, url: str | None) -> Any:
+    """trafilatura's article and metadata of a parsed tree or a markup string (None when it finds none)."""
     import trafilatura
 
+    return trafilatura.bare_extraction(
+        markup,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_formatting=False,
+        include_links=False,
+    )
+
+
+def extract_html(source: Any) -> Document:
+    """The `Document` of an HTML source: title, article blocks, quoted passages with cite, comments."""
     name = getattr(source, "id", "") or "<input>"
     url = getattr(source, "url", None)
     root = _parse(source.content, name)
@@ -730,29 +743,13 @@ def extract_html(source: Any) -> Document:
     if large:
         blocks = _markup_blocks(root, cites, comment_texts)
     else:
-        result = trafilatura.bare_extraction(
-            root,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            include_formatting=False,
-            include_links=False,
-        )
+        result = _trafilatura(root, url)
         if result is None or result.body is None or not "".join(result.body.itertext()).strip():
             # trafilatura finds nothing in some pre-parsed trees where it finds the article in the same
             # markup given as a string (its own parse differs): the tree, comments taken out, as a string
             import lxml.html
 
-            retry = trafilatura.bare_extraction(
-                lxml.html.tostring(root, encoding="unicode"),
-                url=url,
-                with_metadata=True,
-                include_comments=False,
-                include_tables=True,
-                include_formatting=False,
-                include_links=False,
-            )
+            retry = _trafilatura(lxml.html.tostring(root, encoding="unicode"), url)
             result = retry if retry is not None else result
         blocks = (
             _main_blocks(result.body, cites, comment_texts)
