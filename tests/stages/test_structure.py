@@ -356,3 +356,13 @@ def test_html_embedded_post_and_unquoted_news_prose_are_not_passages() -> None:
         f"<p>Officials said on Tuesday that the port would reopen, according to documents. {LONG}</p>"
     )
     assert "quoted" not in {label for label, _, _ in _structure_of(_html(body))}
+
+
+def test_html_blockquote_opening_with_its_own_speech_attribution_is_direct_speech() -> None:
+    body = (
+        f"<p>The prince gave a long interview this week. {LONG}</p>"
+        "<blockquote><p>He instead told the BBC interviewer: “I took the judgement call that it was "
+        "the honourable thing to do.”</p></blockquote>"
+        f"<p>How very noble of him, I must say. {LONG}</p>"
+    )
+    assert "quoted" not in {label for label, _, _ in _structure_of(_html(body))}

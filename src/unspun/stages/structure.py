@@ -121,6 +121,7 @@ def _quoting() -> dict[str, Any]:
         "lead_in_end": re.compile(d["lead_in_end"]),
         "recipient": re.compile(d["recipient_before"], re.IGNORECASE),
         "social": re.compile(d["social_post_credit"]),
+        "speech": re.compile(d["speech_block"]),
     }
 
 
@@ -368,15 +369,24 @@ class StructureStage(Stage[list[Segment]]):
 
     @staticmethod
     def _social_posts_are_not_passages(body: list[Any], texts: list[str], labels: list[str]) -> None:
-        """An embedded post (a quotation ending in "— Name (@handle) date") is no outlet's passage."""
+        """An embedded post (a quotation ending in "— Name (@handle) date") is no outlet's passage, nor is
+        a quotation that opens with its own speech attribution ("He told the interviewer: “…")."""
+        speech = _quoting()["speech"]
         for i, text in enumerate(texts):
-            if labels[i] != QUOTED or not is_social_post_credit(text):
+            if labels[i] != QUOTED:
                 continue
             key = body[i].attrs.get("passage")
-            j = i
-            while j >= 0 and labels[j] == QUOTED and body[j].attrs.get("passage") == key:
-                labels[j] = EDITORIAL
-                j -= 1
+            opens = i == 0 or body[i - 1].kind != "blockquote" or body[i - 1].attrs.get("passage") != key
+            if is_social_post_credit(text):
+                j = i
+                while j >= 0 and labels[j] == QUOTED and body[j].attrs.get("passage") == key:
+                    labels[j] = EDITORIAL
+                    j -= 1
+            elif opens and speech.match(text):
+                j = i
+                while j < len(body) and body[j].kind == "blockquote" and body[j].attrs.get("passage") == key:
+                    labels[j] = EDITORIAL
+                    j += 1
 
     @staticmethod
     def _attributed_only(
