@@ -341,3 +341,16 @@ def test_boilerplate_lines_and_flattened_controls_are_no_article_text() -> None:
     )
     for junk in ("story continues below", "READ MORE", "Guidelines |", "Weather"):
         assert junk not in doc.text
+
+
+def test_the_comment_forms_heading_is_never_the_title() -> None:
+    doc = _doc(
+        "<html><head><title>Ferry cuts</title></head><body>"
+        '<div id="respond"><h3 id="reply-title">Join the Discussion <small><a>Cancel reply</a></small></h3>'
+        "<form><textarea></textarea></form></div>" + ARTICLE + "</body></html>"
+    )
+    assert doc.title == "Ferry cuts" and "Cancel reply" not in doc.text
+    from unspun.readers.html import _conv
+
+    for heading in ("Join the Discussion Cancel reply", "Leave a Reply Cancel reply", "Post a comment"):
+        assert _conv()["_heading"].fullmatch(heading)
