@@ -80,6 +80,12 @@ class Stage(Generic[R]):
         """Whether the stage can run here (a model-backed stage: its model is installed)."""
         return True
 
+    @classmethod
+    def available_for(cls, options: Options) -> bool:
+        """Whether the stage can run with these options (a model-backed stage: in their model directory
+        when they name one, else the shipped one)."""
+        return cls.available()
+
     def initialize(self) -> None:
         """Load now what the stage would load on first use (its model, its tables); once per process."""
 
@@ -146,15 +152,16 @@ def known_stages() -> list[str]:
     return list(dict.fromkeys([*DEFAULT_ORDER, *_STAGE_MODULES, *_REGISTRY]))
 
 
-def default_stage_names() -> tuple[str, ...]:
-    """The default order, less the stages not implemented or whose model is not installed here."""
+def default_stage_names(options: Options | None = None) -> tuple[str, ...]:
+    """The default order, less the stages not implemented or whose model is not installed here (in the
+    options' model directory when they name one)."""
     names = []
     for name in DEFAULT_ORDER:
         try:
             cls = stage_class(name)
         except PipelineError:
             continue
-        if cls.available():
+        if cls.available_for(options) if options is not None else cls.available():
             names.append(name)
     return tuple(names)
 
@@ -191,11 +198,14 @@ class Pipeline:
 
     def __init__(self, stages: Iterable[str] | None = None, *, options: Options | None = None) -> None:
         self.options = options or Options()
-        names = tuple(stages) if stages is not None else (self.options.stages or default_stage_names())
+        if stages is not None:
+            names = tuple(stages)
+        else:
+            names = self.options.stages or default_stage_names(self.options)
         classes = [stage_class(n) for n in names]
         check_order(classes)
         for cls in classes:
-            if not cls.available():
+            if not cls.available_for(self.options):
                 raise PipelineError(f"stage {cls.name!r} cannot run here: its model is not installed")
         self.stage_names = names
         self.stages: list[Stage[Any]] = [cls(self.options) for cls in classes]

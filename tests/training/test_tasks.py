@@ -120,3 +120,27 @@ def test_train_a_toy_task_end_to_end(toy_task: None, tmp_path: Path) -> None:
     )
     assert train.main([*common, "--max-steps", "4", "--resume"]) == 0
     assert torch.load(out / "last.pt", weights_only=False)["step"] == 4
+
+
+@pytest.mark.model
+def test_heads_only_adds_a_task_and_leaves_the_rest_as_shipped(toy_task: None, tmp_path: Path) -> None:
+    """`--heads-only` fits a task's heads on the frozen shipped encoder: the encoder file and the other
+    tasks' heads and decision rules are copied unchanged."""
+    pytest.importorskip("torch")
+    from unspun.encoder import ENCODER_FILE, default_model_dir, model_installed
+    from unspun.heads import load_heads
+    from unspun.training import train
+
+    if not model_installed():
+        pytest.skip("the shipped encoder is not installed")
+    target = tmp_path / "model"
+    run = str(tmp_path / "run")
+    argv = [TOY, "--heads-only", "--install-dir", str(target), "--out", run, "--threads", "1"]
+    assert train.main(argv) == 0
+    shipped, added = load_heads(default_model_dir()), load_heads(target)
+    assert (target / ENCODER_FILE).read_bytes() == (default_model_dir() / ENCODER_FILE).read_bytes()
+    assert set(added.heads) == set(shipped.heads) | {"toy_number", "toy_tags"}
+    for name, head in shipped.heads.items():
+        assert np.array_equal(added.heads[name].weight, head.weight) and added.heads[name].task == head.task
+    assert {k: v for k, v in added.decisions.items() if k != TOY} == shipped.decisions
+    assert "val: " in (tmp_path / "run" / "train.log").read_text()

@@ -26,10 +26,12 @@ class RedactKeys(logging.Filter):
     """Keeps API keys out of uvicorn's access log: its request paths carry `?key=` in clear."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
+        if isinstance(record.args, tuple) and len(record.args) >= 3:
             args = list(record.args)
-            args[2] = _KEY_PARAM.sub(r"\1REDACTED", args[2])
-            record.args = tuple(args)
+            path = args[2]
+            if isinstance(path, str):
+                args[2] = _KEY_PARAM.sub(r"\1REDACTED", path)
+                record.args = tuple(args)
         return True
 
 

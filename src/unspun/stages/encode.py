@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from unspun.document import ENCODE, SENTENCES, STRUCTURE, Document, Span
 from unspun.encoder import Encoded, Encoder, get_encoder, model_installed
+from unspun.options import Options
 from unspun.pipeline import Stage, register_stage
 
 __all__ = ["ENCODE", "EncodeOutput", "EncodeStage", "encode_document", "encode_documents"]
@@ -65,6 +67,10 @@ class EncodeStage(Stage[EncodeOutput]):
     @classmethod
     def available(cls) -> bool:
         return model_installed()
+
+    @classmethod
+    def available_for(cls, options: Options) -> bool:
+        return model_installed(Path(options.model_dir) if options.model_dir is not None else None)
 
     @property
     def encoder(self) -> Encoder:

@@ -37,6 +37,7 @@ from unspun.document import COMMENT, ENCODE, SENTENCES, STRUCTURE, Document, Spa
 from unspun.encoder import Encoded, default_model_dir, model_installed
 from unspun.errors import PipelineError
 from unspun.heads import SEQUENCE, Head, InstalledHeads, installed_tasks, load_heads, word_scores
+from unspun.options import Options
 from unspun.pipeline import Stage
 from unspun.stages.encode import EncodeOutput
 
@@ -185,6 +186,13 @@ class HeadStage(Stage[list[HeadReading]]):
     @classmethod
     def available(cls) -> bool:
         d = default_model_dir()
+        return model_installed(d) and cls.task in installed_tasks(d)
+
+    @classmethod
+    def available_for(cls, options: Options) -> bool:
+        if options.model_dir is None:
+            return cls.available()
+        d = Path(options.model_dir)
         return model_installed(d) and cls.task in installed_tasks(d)
 
     @property

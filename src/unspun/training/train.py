@@ -286,6 +286,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--export-only", action="store_true", help="skip training, only --export")
     p.add_argument(
+        "--heads-only",
+        action="store_true",
+        help="fit only these tasks' heads on the installed encoder, frozen, and install the model with them "
+        "(the other tasks' heads and the encoder unchanged: training.probe)",
+    )
+    p.add_argument(
+        "--base-model",
+        type=Path,
+        default=None,
+        help="with --heads-only: the model to add to (default: package)",
+    )
+    p.add_argument(
         "--install-dir", type=Path, default=None, help="where --export installs (default: package)"
     )
     p.add_argument("--threads", type=int, default=2)
@@ -519,6 +531,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     setup_logging(args.out)
     try:
+        if args.heads_only:
+            from unspun.training.probe import train_heads_only
+
+            train_heads_only(args)
+            return 0
         if not args.export_only:
             train(args)
         if args.export or args.export_only:

@@ -1,0 +1,186 @@
+"""`unspun train <task> --heads-only`: a task's heads fitted on the shipped encoder, which stays frozen.
+
+The installed int8 encoder reads the task's training and validation examples once — the very states the
+stage reads at run time — and only the task's linear heads are fitted on them, with the heads' own losses
+(`training.train.head_loss`). The encoder and every other task's heads are copied unchanged, so adding a
+task cannot move another task's figures; the price is a weaker head than joint fine-tuning gives
+(docs/DECISIONS.md). The result is a complete model directory, calibrated like any export (each new task's
+`calibrate` on the int8 model) and installed where `--install-dir` says (default: the package).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from unspun.encoder import CONFIG_FILE, ENCODER_FILE, TOKENIZER_FILE, Encoder, default_model_dir
+from unspun.errors import UnspunError
+from unspun.heads import HEADS_FILE, SEQUENCE, SOFTMAX, Head, HeadSpec, load_heads, read_config, write_heads
+from unspun.training.data import Features
+from unspun.training.tasks import Task, TaskData, get_task
+
+log = logging.getLogger("unspun.train")
+
+#: examples per encoder call while reading the task's data
+ENCODE_BATCH = 64
+#: rows per optimiser step, and passes over the rows, per head kind
+FIT_BATCH = {SEQUENCE: 256, "token": 4096}
+FIT_EPOCHS = {SEQUENCE: 60, "token": 8}
+FIT_LR = 3e-3
+FIT_WEIGHT_DECAY = 1e-4
+
+
+def encode_features(encoder: Encoder, feats: list[Features]) -> list[np.ndarray]:
+    """Each example's piece states ((n_pieces, hidden), [CLS]/[SEP] dropped), read by the int8 encoder."""
+    out: list[np.ndarray] = [np.zeros((0, 0), dtype=np.float32)] * len(feats)
+    order = sorted(range(len(feats)), key=lambda i: len(feats[i].ids))
+    for lo in range(0, len(order), ENCODE_BATCH):
+        chunk = order[lo : lo + ENCODE_BATCH]
+        width = max(len(feats[i].ids) for i in chunk) + 2
+        ids = np.zeros((len(chunk), width), dtype=np.int64)
+        mask = np.zeros((len(chunk), width), dtype=np.int64)
+        for r, i in enumerate(chunk):
+            n = len(feats[i].ids)
+            ids[r, 0], ids[r, 1 : n + 1], ids[r, n + 1] = encoder.cls_id, feats[i].ids, encoder.sep_id
+            mask[r, : n + 2] = 1
+        states = encoder.run_batch(ids, mask)
+        for r, i in enumerate(chunk):
+            out[i] = states[r, 1 : len(feats[i].ids) + 1].astype(np.float32)
+    return out
+
+
+def head_rows(
+    spec: HeadSpec, task: Task, feats: list[Features], states: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(inputs, targets, weights) of one head over the examples that carry its target: pooled ranges for a
+    sequence head, every piece for a token head (targets spread from words as in joint training)."""
+    from unspun.training.train import word_to_pieces
+
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    ws: list[np.ndarray] = []
+    for f, s in zip(feats, states, strict=True):
+        target = task.head_targets(f.example).get(spec.name)
+        if target is None or len(s) == 0:
+            continue
+        if spec.kind == SEQUENCE:
+            pool = f.pool if f.pool is not None else np.ones(len(s), dtype=bool)
+            if not pool.any():
+                continue
+            xs.append(s[pool].mean(axis=0, keepdims=True))
+            ys.append(np.asarray([target]))
+            ws.append(np.asarray([f.example.weight]))
+        else:
+            xs.append(s)
+            ys.append(word_to_pieces(np.asarray(target), f.piece_word, spec))
+            ws.append(np.full(len(s), f.example.weight))
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(ws).astype(np.float32)
+
+
+def fit_head(spec: HeadSpec, x: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int) -> Head:
+    """A linear head fitted by AdamW on its loss (softmax cross-entropy or sigmoid binary cross-entropy)."""
+    import torch
+    import torch.nn.functional as F
+
+    torch.manual_seed(seed)
+    kind = SEQUENCE if spec.kind == SEQUENCE else "token"
+    layer = torch.nn.Linear(x.shape[1], len(spec.labels))
+    opt = torch.optim.AdamW(layer.parameters(), lr=FIT_LR, weight_decay=FIT_WEIGHT_DECAY)
+    X = torch.from_numpy(x)
+    Y = (
+        torch.from_numpy(y).long()
+        if spec.loss == SOFTMAX
+        else torch.from_numpy(y).float().reshape(len(y), -1)
+    )
+    W = torch.from_numpy(w)
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(FIT_EPOCHS[kind]):
+        for idx in torch.randperm(len(X), generator=g).split(FIT_BATCH[kind]):
+            logits = layer(X[idx])
+            if spec.loss == SOFTMAX:
+                per_row = F.cross_entropy(logits, Y[idx], reduction="none")
+            else:
+                per_row = F.binary_cross_entropy_with_logits(logits, Y[idx], reduction="none").mean(1)
+            loss = (per_row * W[idx]).sum() / W[idx].sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    weight = layer.weight.detach().numpy().astype(np.float32)
+    bias = layer.bias.detach().numpy().astype(np.float32)
+    return Head(spec.name, spec.kind, spec.labels, spec.loss, weight, bias, spec.task)
+
+
+def probe_predict(heads: dict[str, Head], feats: list[Features], states: list[np.ndarray]) -> dict[str, list]:
+    """The fitted heads' outputs in the shape `Task.validate` reads (as `training.train.Runner.predict`)."""
+    out: dict[str, list[np.ndarray]] = {name: [] for name in heads}
+    for f, s in zip(feats, states, strict=True):
+        pool = f.pool if f.pool is not None else np.ones(len(s), dtype=bool)
+        for name, h in heads.items():
+            if h.kind == SEQUENCE:
+                out[name].append(h(s[pool].mean(axis=0, keepdims=True) if pool.any() else s[:1] * 0)[0])
+            else:
+                out[name].append(h(s))
+    return out
+
+
+def val_predictor(encoder: Encoder, heads: dict[str, Head], data: TaskData) -> Any:
+    """`Task.validate`'s predict over the fitted heads: each validation view read by the encoder once."""
+    states = {}
+    for feats in data.val.values():
+        states.update({id(f): s for f, s in zip(feats, encode_features(encoder, feats), strict=True)})
+    # a task may validate on a subset of a view (the examples that carry a head's target)
+    return lambda feats: probe_predict(heads, feats, [states[id(f)] for f in feats])
+
+
+def train_heads_only(args: argparse.Namespace) -> Path:
+    """Fit the named tasks' heads on the installed encoder and install the model with them."""
+    source = Path(args.base_model) if args.base_model else default_model_dir()
+    installed = load_heads(source)
+    target = Path(args.install_dir) if args.install_dir else default_model_dir()
+    encoder = Encoder(source, threads=args.threads)
+    new: list[Head] = []
+    for name in args.task_list:
+        task = get_task(name)
+        t0 = time.time()
+        data: TaskData = task.build(args, encoder.tokenizer)
+        train_states = encode_features(encoder, data.train)
+        log.info(
+            "%s: %d train examples read by the encoder in %.0f s", name, len(data.train), time.time() - t0
+        )
+        heads = {}
+        for spec in task.heads():
+            x, y, w = head_rows(spec, task, data.train, train_states)
+            heads[spec.name] = fit_head(spec, x, y, w, args.seed)
+            log.info("%s: head %s fitted on %d rows", name, spec.name, len(x))
+        scores = task.validate(val_predictor(encoder, heads, data), data)
+        log.info("%s val: %s", name, json.dumps({k: round(v, 4) for k, v in scores.items()}))
+        new += heads.values()
+    kept = [h for h in installed.heads.values() if h.task not in args.task_list]
+    if target.resolve() != source.resolve():
+        target.mkdir(parents=True, exist_ok=True)
+        for file in (ENCODER_FILE, TOKENIZER_FILE):
+            shutil.copyfile(source / file, target / file)
+    config = {k: v for k, v in read_config(source).items() if k != "heads"}
+    config["tasks"] = sorted({*config.get("tasks", []), *args.task_list})
+    config["heads_only"] = {
+        name: f"fitted on the frozen encoder of {config.get('name', source.name)}" for name in args.task_list
+    }
+    decisions = dict(installed.decisions)
+    write_heads(target, kept + new, config | {"decisions": decisions})
+    load_heads.cache_clear()
+    for name in args.task_list:
+        decisions[name] = get_task(name).calibrate(target, args.data)
+        log.info("%s decision rule chosen on val: %s", name, decisions[name])
+    write_heads(target, kept + new, config | {"decisions": decisions})
+    load_heads.cache_clear()
+    if not (target / HEADS_FILE).is_file() or not (target / CONFIG_FILE).is_file():
+        raise UnspunError(f"the model was not written to {target}")
+    log.info("installed %s with heads %s", target, ", ".join(h.name for h in kept + new))
+    return target
