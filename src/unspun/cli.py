@@ -459,6 +459,10 @@ def list_stages() -> None:
     Console(highlight=False).print(table)
 
 
+# The corpus commands (corpus, query, report) live in their own module and register themselves on `app`.
+from unspun import cli_corpus  # noqa: E402, F401
+
+
 def main(argv: list[str] | None = None) -> int:
     """The console entry point: returns the exit code (never a traceback for a user error)."""
     try:
