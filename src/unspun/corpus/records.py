@@ -50,10 +50,59 @@ def shard_records(shard: Shard, options: Options) -> Iterator[InputRecord]:
     elif shard.kind == JSONL_GZ:
         yield from _jsonl_gz(Path(shard.paths[0]), options)
     elif shard.kind == WARC:
-        for item in iter_warc(shard.paths[0], options=options):
-            yield InputRecord(item.id, item)
+        yield from _warc(Path(shard.paths[0]), options)
     else:  # pragma: no cover - plans are made by make_plan
         raise ValueError(f"unknown shard kind {shard.kind!r}")
+
+
+def _warc(path: Path, options: Options) -> Iterator[InputRecord]:
+    """The pages of a WARC file. A WARC.gz cut short (a crawl killed mid-write, a partial download) reads
+    without complaint up to the cut, so its gzip stream is checked at the end: if it is damaged, the last
+    page read may be cut short too and becomes an error record, and one more error record says that the
+    archive's records after the damage are lost."""
+    held: Source | ErrorRecord | None = None
+    for item in iter_warc(path, options=options):
+        if held is not None:
+            yield InputRecord(held.id, held)
+        held = item
+    damage = gzip_damage(path) if path.name.lower().endswith(".gz") else None
+    if damage is None:
+        if held is not None:
+            yield InputRecord(held.id, held)
+        return
+    if isinstance(held, Source):
+        held = ErrorRecord(held.id, MalformedInputError.reason,
+                           f"{held.id}: the record may be cut short: the archive is damaged after it "
+                           f"({damage})")
+    if held is not None:
+        yield InputRecord(held.id, held)
+    yield InputRecord(f"{path}#damaged", ErrorRecord(
+        str(path), MalformedInputError.reason, f"{path}: damaged gzip data ({damage}); records after the "
+                                               f"damage are lost"))
+
+
+def gzip_damage(path: Path) -> str | None:
+    """Why the (multi-member) gzip file at `path` is damaged — cut short, or bytes that are not gzip — or
+    None when every member is whole. Decompresses the file once, keeping nothing."""
+    decompressor = zlib.decompressobj(wbits=31)
+    in_member = False
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                data = chunk
+                while data:
+                    in_member = True
+                    decompressor.decompress(data)
+                    if not decompressor.eof:
+                        break
+                    data = decompressor.unused_data
+                    decompressor = zlib.decompressobj(wbits=31)
+                    in_member = False
+    except zlib.error as exc:
+        return f"not gzip data: {exc}"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    return "the file is cut short" if in_member else None
 
 
 def _loose_file(path: str, options: Options) -> Source | ErrorRecord:

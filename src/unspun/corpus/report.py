@@ -77,8 +77,8 @@ class Report:
         return bool(self.rows(f"SELECT EXISTS (SELECT 1 FROM spans WHERE layer = '{layer}')")[0][0])
 
     def build(self) -> str:
-        sections = [self.overview(), self.layers(), self.hate(), self.techniques(), self.outlets(),
-                    self.speakers(), self.sizes_and_languages(), self.errors()]
+        sections = [self.overview(), self.sites(), self.layers(), self.hate(), self.techniques(),
+                    self.outlets(), self.speakers(), self.sizes_and_languages(), self.errors()]
         body = "".join(s for s in sections if s)
         return ("<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
                 "<meta name=viewport content='width=device-width, initial-scale=1'>"
@@ -100,6 +100,18 @@ class Report:
         inputs = ", ".join(escape(i) for i in self.plan.inputs)
         return (f"<p class=note>Inputs: {inputs}. Stages: {escape(', '.join(self.plan.stages))}. "
                 f"Shards: {done} of {len(self.plan.shards)}.</p>{state}<div class=stats>{cards}</div>")
+
+    def sites(self) -> str:
+        rows = self.rows(
+            "SELECT site, count(*) AS documents, sum(comments), round(avg(chars)), "
+            "string_agg(DISTINCT language, ', ' ORDER BY language) FROM documents GROUP BY site "
+            f"ORDER BY documents DESC, site LIMIT {TOP}")
+        if not rows:
+            return ""
+        lines = [[_site(site), *rest] for site, *rest in rows]
+        return ("<h2>Sites</h2><p class=note>A record's site is its own <code>site</code> field (JSONL), "
+                "else the outlet the page names, else its URL's host.</p>"
+                + table(["site", "documents", "comments", "mean characters", "languages"], lines))
 
     def layers(self) -> str:
         rows = self.rows(
