@@ -1,4 +1,4 @@
-"""The corpus commands of the command line: `unspun corpus`, `unspun query`, `unspun report`.
+"""The corpus commands of the command line: `unspun corpus`, `query`, `report`, and `bench` (its speed).
 
 Registered on `unspun.cli.app` (this module is imported at the end of `unspun.cli`): thin shells over
 `unspun.corpus`, with the same exit codes as `analyze`.
@@ -203,3 +203,29 @@ def report(
         print_error(f"cannot write {target}: {exc.strerror or exc}")
         raise typer.Exit(EXIT_FAILED) from None
     stderr_console().print(f"report written to {escape(str(target))}")
+
+
+@app.command()
+def bench(
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object instead of a table.")] = False,
+    data: Annotated[Path | None, typer.Option(
+        "--data", help="The shared datasets directory (default: ../shared/data beside the checkout).",
+        show_default=False)] = None,
+    limit: Annotated[int, typer.Option("--limit", help="News articles in the corpus.")] = 60,
+    naive: Annotated[bool, typer.Option(
+        "--naive/--no-naive",
+        help="Also measure one transformers pipeline per task (needs [train]).")] = True,
+) -> None:
+    """Corpus-mode throughput with 1 and 2 workers, the encoder alone, and a naive per-task baseline."""
+    from unspun.bench import default_data_dir, main_text, run_bench
+    from unspun.errors import UnspunError
+
+    console = stderr_console()
+    try:
+        result = run_bench(data or default_data_dir(), limit=limit, naive=naive,
+                           log=lambda message: console.print(f"bench: {escape(message)}…"))
+    except UnspunError as exc:
+        print_error(str(exc))
+        raise typer.Exit(EXIT_USAGE) from None
+    typer.echo(json.dumps(result.to_dict()) if as_json else main_text(result))

@@ -22,9 +22,10 @@ from unspun.readers.warc import is_warc
 
 PLAN_FILE = "plan.json"
 PLAN_SCHEMA = "unspun/corpus-plan-1"
-#: records (JSONL lines, loose files) per shard: enough to keep the encoder's batches full and a shard's
-#: Parquet files a useful size, few enough that a crash costs seconds of work and a pool balances its load
-DEFAULT_SHARD_SIZE = 500
+#: records (JSONL lines, loose files) per shard: enough to fill the encoder's batches (32 documents) several
+#: times and keep a million pages to some 10,000 files per table; few enough that a crash costs under a
+#: minute of a worker's work (at 2-4 docs/s) and that a pool balances the load of a small run
+DEFAULT_SHARD_SIZE = 100
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 JSONL_GZ_SUFFIXES = (".jsonl.gz", ".ndjson.gz")
 #: what a directory walk picks up: the readers' suffixes plus compressed JSONL (a corpus format)

@@ -77,8 +77,8 @@ class Report:
         return bool(self.rows(f"SELECT EXISTS (SELECT 1 FROM spans WHERE layer = '{layer}')")[0][0])
 
     def build(self) -> str:
-        sections = [self.overview(), self.sites(), self.layers(), self.hate(), self.techniques(),
-                    self.outlets(), self.speakers(), self.sizes_and_languages(), self.errors()]
+        sections = [self.overview(), self.hate(), self.techniques(), self.outlets(), self.speakers(),
+                    self.sites(), self.layers(), self.sizes_and_languages(), self.errors()]
         body = "".join(s for s in sections if s)
         return ("<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
                 "<meta name=viewport content='width=device-width, initial-scale=1'>"
@@ -103,7 +103,7 @@ class Report:
 
     def sites(self) -> str:
         rows = self.rows(
-            "SELECT site, count(*) AS documents, sum(comments), round(avg(chars)), "
+            "SELECT site, count(*) AS documents, sum(comments), round(avg(chars))::BIGINT, "
             "string_agg(DISTINCT language, ', ' ORDER BY language) FROM documents GROUP BY site "
             f"ORDER BY documents DESC, site LIMIT {TOP}")
         if not rows:
@@ -176,7 +176,7 @@ class Report:
         rows = self.rows(
             f"SELECT outlet, any_value(profile->>'domain'), any_value(profile->>'factual_reporting'), "
             f"any_value(profile->>'reliability'), any_value(profile->>'bias'), count(DISTINCT id) AS docs, "
-            f"count(DISTINCT site), sum(mentions) FROM ({cited}) GROUP BY outlet "
+            f"count(DISTINCT coalesce(site, '')), sum(mentions) FROM ({cited}) GROUP BY outlet "
             f"ORDER BY docs DESC, outlet LIMIT {TOP}")
         edges = self.rows(
             f"SELECT coalesce(site, '{UNKNOWN_SITE}'), outlet, count(DISTINCT id) AS docs FROM ({cited}) "
