@@ -283,15 +283,21 @@ def analyze(
         print_error(f"{exc.filename or out}: {exc.strerror or exc}")
         raise typer.Exit(EXIT_USAGE) from None
 
+    from unspun.progress import collection_progress
+
     done = failed = 0
+    progress = collection_progress(inputs, several=writer.several, to_terminal=out is None and
+                                   sys.stdout.isatty())
     try:
-        for result in pipeline.pipe(iter_records(inputs, urls, options)):
-            if isinstance(result, ErrorRecord):
-                failed += 1
-                writer.failure(result)
-            else:
-                writer.document(result)
-                done += 1
+        with progress:
+            for result in pipeline.pipe(iter_records(inputs, urls, options)):
+                if isinstance(result, ErrorRecord):
+                    failed += 1
+                    writer.failure(result)
+                else:
+                    writer.document(result)
+                    done += 1
+                progress.advance(1, 1, documents=int(not isinstance(result, ErrorRecord)))
     except KeyboardInterrupt:
         print_error(f"interrupted after {done} document(s)")
         raise typer.Exit(EXIT_INTERRUPTED) from None

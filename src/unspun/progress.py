@@ -67,3 +67,35 @@ class RecordProgress:
         self.records += records
         if self._progress is not None:
             self._progress.update(self._task, completed=work, records=self.records)
+
+
+def collection_progress(inputs: list[str], *, several: bool, to_terminal: bool) -> RecordProgress:
+    """The bar of a multi-record `analyze`: records counted ahead where that is cheap (files, JSONL lines;
+    no ETA when a compressed file or a WARC is among them). Off when the analyses themselves go to the
+    terminal, where a bar would break into the reports."""
+    console = Console(stderr=True)
+    enabled = several and console.is_terminal and not to_terminal
+    return RecordProgress("analyze", count_records(inputs) if enabled else None, console=console,
+                          enabled=enabled)
+
+
+def count_records(inputs: list[str]) -> int | None:
+    """How many records `inputs` hold, or None where that would take reading them through."""
+    from unspun.corpus.plan import FILES, JSONL, expand_inputs, kind_of
+    from unspun.errors import UnspunError
+
+    try:
+        paths = expand_inputs(inputs)
+        total = 0
+        for path in paths:
+            kind = kind_of(path)
+            if kind == FILES:
+                total += 1
+            elif kind == JSONL:
+                with path.open("rb") as handle:
+                    total += sum(1 for line in handle if line.strip())
+            else:
+                return None
+        return total
+    except (UnspunError, OSError):  # an input that names nothing: analyze reports it as it reads
+        return None
