@@ -14,7 +14,8 @@ On one corpus (the first N PTC news articles of ``<data>/ptc-semeval2020/train-a
   MiniLM weights); its heads are the base weights plus linear layers (speed only: its outputs are not the
   shipped model's, and it does no structure, sentences or entities, which the full pipeline does).
 
-Peak memory is the peak RSS of one worker (the largest, for a pool).
+Peak memory is the peak RSS of one worker (the largest, for a pool), from its shards' completion markers;
+with one worker the worker is the benchmark's own process.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import resource
 import sys
 import tempfile
 import time
@@ -94,11 +94,6 @@ def write_jsonl(texts: list[str], path: Path) -> Path:
     return path
 
 
-def _peak_rss_mb(who: int) -> float:
-    # ru_maxrss is in KiB on Linux; for RUSAGE_CHILDREN it is the largest child's peak
-    return round(resource.getrusage(who).ru_maxrss / 1024, 1)
-
-
 # -- full pipeline through corpus mode -------------------------------------------------------------------
 
 
@@ -109,6 +104,13 @@ def _corpus_seconds(texts: list[str], work: Path, name: str, workers: int, optio
     started = time.perf_counter()
     run_corpus([str(feed)], work / name, options=options, workers=workers, shard_size=BENCH_SHARD_SIZE)
     return time.perf_counter() - started
+
+
+def worker_peak_rss_mb(work: Path, workers: int) -> float:
+    """The largest peak memory of a worker of the full run with `workers` (from its shards' markers)."""
+    from unspun.corpus.writer import done_results
+
+    return max(r.peak_rss_mb for r in done_results(work / f"full-{workers}").values())
 
 
 def measure_full(texts: list[str], work: Path, workers: int, options: Any) -> float:
@@ -254,8 +256,7 @@ def run_bench(data: Path, *, limit: int, naive: bool = True, log: Any = None) ->
         for workers in (1, 2):
             say(f"full pipeline, {workers} worker(s)")
             result.full[str(workers)] = measure_full(texts, Path(tmp), workers, options)
-            result.peak_rss_mb[str(workers)] = _peak_rss_mb(
-                resource.RUSAGE_SELF if workers == 1 else resource.RUSAGE_CHILDREN)
+            result.peak_rss_mb[str(workers)] = worker_peak_rss_mb(Path(tmp), workers)
         for workers in (1, 2):
             say(f"encoder alone, {workers} process(es)")
             result.encoder_alone[str(workers)] = measure_encoder(texts, workers)

@@ -18,7 +18,7 @@ from testpaths import FAST_STAGES, ROOT
 from unspun.cli import main
 from unspun.corpus.plan import CorpusInputError, Plan
 from unspun.corpus.run import run_corpus
-from unspun.corpus.writer import DONE_DIR
+from unspun.corpus.writer import DONE_DIR, done_results
 from unspun.options import Options
 
 OPTIONS = Options(stages=FAST_STAGES)
@@ -47,6 +47,9 @@ def test_the_summary_counts_every_record(crawl, tmp_path: Path) -> None:
     assert summary.documents == sum(1 for v in expected.values() if v == "document")
     assert summary.errors_by_reason == {"malformed": 5, "empty": 1, "binary": 1}
     assert summary.shards_done == summary.shards
+    markers = done_results(tmp_path / "out").values()
+    assert sum(m.records for m in markers) == len(expected)
+    assert all(50 < m.peak_rss_mb < 5000 and m.seconds > 0 for m in markers)  # memory in MB, per worker
 
 
 def test_rerunning_a_finished_run_is_a_no_op(crawl, finished) -> None:

@@ -21,6 +21,21 @@ from unspun.errors import ErrorRecord
 from unspun.options import Options
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB: VmHWM, which (unlike getrusage's ru_maxrss) starts afresh
+    in a spawned worker instead of carrying over its parent's peak from before the exec."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 class CorpusStep:
     """Analyse shards of `plan` into the tables under `out`; a shard already done is passed over."""
 
@@ -70,5 +85,6 @@ class CorpusStep:
         result.spans = len(rows[SPANS])
         result.errors_by_reason = dict(sorted(reasons.items()))
         result.seconds = round(time.perf_counter() - started, 3)
+        result.peak_rss_mb = peak_rss_mb()
         write_shard(self.out, shard.name, rows, result)
         return result

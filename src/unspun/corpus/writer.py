@@ -31,6 +31,8 @@ class ShardResult:
     errors_by_reason: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     size: int = 0
+    #: the peak resident memory of the process that ran the shard, after it (MB)
+    peak_rss_mb: float = 0.0
 
     @property
     def errors(self) -> int:
