@@ -207,6 +207,7 @@ def measure_naive(texts: list[str]) -> tuple[float | None, str]:
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()  # the load report of the new heads' layers is expected here
+    hf_logging.disable_progress_bar()
     torch.set_num_threads(os.cpu_count() or 1)
     heads = np.load(default_model_dir() / "heads.npz")
     tokenizer = AutoTokenizer.from_pretrained(base)
