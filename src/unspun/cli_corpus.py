@@ -90,7 +90,7 @@ def corpus(
 
     def on_plan(plan: Any, done: list[Any]) -> None:
         nonlocal progress
-        progress = RecordProgress("corpus", plan.total_bytes or None, console=console).__enter__()
+        progress = RecordProgress("corpus", plan.total_bytes or None, console=console).start()
         progress.start_at(sum(r.size for r in done), sum(r.records for r in done))
         if done:
             console.print(f"resuming: {len(done)} of {len(plan.shards)} shards already done")
@@ -121,7 +121,7 @@ def corpus(
         raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:
         if progress is not None:
-            progress.__exit__(None, None, None)
+            progress.stop()
     print_run_summary(console, summary, out)
     if summary.records == 0:
         raise typer.Exit(EXIT_FAILED)

@@ -43,15 +43,21 @@ class RecordProgress:
             )
             self._task = self._progress.add_task(description, total=total, records=0, rate="-")
 
-    def __enter__(self) -> RecordProgress:
+    def start(self) -> RecordProgress:
         if self._progress is not None:
             self._progress.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def stop(self) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+    def __enter__(self) -> RecordProgress:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
 
     def advance(self, work: float, records: int, *, documents: int | None = None) -> None:
         """`work` units done, holding `records` records (`documents` of them analysed, for the rate)."""
