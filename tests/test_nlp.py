@@ -25,6 +25,7 @@ def test_load_spacy_once_without_lemmatizer() -> None:
     nlp = load_spacy()
     assert nlp is load_spacy()
     assert "lemmatizer" not in nlp.pipe_names and "ner" in nlp.pipe_names and "parser" in nlp.pipe_names
+    assert "attribute_ruler" not in nlp.pipe_names  # nothing reads pos_ or morph; the tagger sets tag_
 
 
 def test_segments_are_parsed_separately_and_cached() -> None:

@@ -283,7 +283,11 @@ def analyze(
         print_error(f"{exc.filename or out}: {exc.strerror or exc}")
         raise typer.Exit(EXIT_USAGE) from None
 
+    from unspun.progress import collection_progress
+
     done = failed = 0
+    progress = collection_progress(inputs, several=writer.several,
+                                   to_terminal=out is None and sys.stdout.isatty()).start()
     try:
         for result in pipeline.pipe(iter_records(inputs, urls, options)):
             if isinstance(result, ErrorRecord):
@@ -292,6 +296,7 @@ def analyze(
             else:
                 writer.document(result)
                 done += 1
+            progress.advance(1, 1, documents=int(not isinstance(result, ErrorRecord)))
     except KeyboardInterrupt:
         print_error(f"interrupted after {done} document(s)")
         raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -299,6 +304,7 @@ def analyze(
         print_error(f"cannot write {exc.filename or out or 'the output'}: {exc.strerror or exc}")
         raise typer.Exit(EXIT_FAILED) from None
     finally:
+        progress.stop()
         writer.close()
     if fmt is OutputFormat.html and writer.several:
         stderr_console().print(f"wrote {done} report(s) to {escape(str(out))}")
@@ -457,6 +463,10 @@ def list_stages() -> None:
                       "yes" if available else "no (model not installed)",
                       "yes" if name in DEFAULT_ORDER and available else "")
     Console(highlight=False).print(table)
+
+
+# The corpus commands (corpus, query, report, bench) live in their own module and register on `app`.
+from unspun import cli_corpus  # noqa: E402, F401
 
 
 def main(argv: list[str] | None = None) -> int:

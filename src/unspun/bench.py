@@ -1,0 +1,294 @@
+"""`unspun bench`: corpus-mode throughput beside the encoder alone and beside a naive per-task approach.
+
+On one corpus (the first N PTC news articles of ``<data>/ptc-semeval2020/train-articles``, written as JSONL):
+
+- **full**: `unspun corpus` with the default pipeline (every installed stage) and 1 and 2 workers, Parquet
+  tables written; model loading is not timed (one worker: loaded before the clock starts; a pool: the
+  time of the same run over a two-record corpus, which is spawning and loading, is subtracted);
+- **encoder alone**: only the encode stage's work (tokenising windows, the int8 ONNX encoder) over documents
+  already read, structured and split into sentences outside the clock, in 1 and 2 processes (released
+  together by a barrier) with the cores shared among them — the limit of this design;
+- **naive**: what a user without unspun would write: one Hugging Face `transformers` pipeline per task
+  (hate class, hate targets, hate rationale: the tasks the shipped heads do) in torch fp32 on every cores,
+  each encoding every sentence again. It needs the `[train]` extra (torch, transformers, the base
+  MiniLM weights); its heads are the base weights plus linear layers (speed only: its outputs are not the
+  shipped model's, and it does no structure, sentences or entities, which the full pipeline does).
+
+Peak memory is the peak RSS of one worker (the largest, for a pool), from its shards' completion markers;
+with one worker the worker is the benchmark's own process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unspun.errors import UnspunError
+
+ARTICLES = Path("ptc-semeval2020") / "train-articles"
+#: records per shard in the benchmark: small, so 2 workers get an even share of a small corpus
+BENCH_SHARD_SIZE = 8
+#: the encoder-alone measurement's documents per encoder call (what `Pipeline.pipe` gives the encoder)
+ENCODE_BATCH = 32
+#: the naive baseline's batch size per HF pipeline call and its truncation
+NAIVE_BATCH = 32
+NAIVE_MAX_TOKENS = 128
+#: a "sentence" longer than this (a run-on line) is cut into pieces: about 128 word-pieces of English
+NAIVE_MAX_CHARS = 600
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+class BenchDataError(UnspunError):
+    reason = "bench_data"
+
+
+@dataclass
+class BenchResult:
+    docs: int
+    chars: int
+    full: dict[str, float] = field(default_factory=dict)
+    encoder_alone: dict[str, float] = field(default_factory=dict)
+    naive: float | None = None
+    naive_note: str | None = None
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    stages: list[str] = field(default_factory=list)
+    cpus: int = 0
+    load_average: float = 0.0
+
+    def ratios(self) -> dict[str, float | None]:
+        def ratio(a: float | None, b: float | None) -> float | None:
+            return round(a / b, 2) if a and b else None
+
+        out = {f"full_vs_encoder_{w}": ratio(self.full.get(w), self.encoder_alone.get(w)) for w in self.full}
+        out["scaling_1_to_2"] = ratio(self.full.get("2"), 2 * self.full["1"]) if "1" in self.full else None
+        for w in self.full:
+            out[f"full_{w}_vs_naive"] = ratio(self.full[w], self.naive)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"docs": self.docs, "full": self.full, "encoder_alone": self.encoder_alone,
+                "naive": self.naive, "peak_rss_mb": self.peak_rss_mb, "ratios": self.ratios(),
+                "naive_note": self.naive_note, "chars": self.chars, "stages": self.stages, "cpus": self.cpus,
+                "load_average_1min": self.load_average}
+
+
+def article_texts(data: Path, limit: int) -> list[str]:
+    paths = sorted((data / ARTICLES).glob("article*.txt"))[:limit]
+    if not paths:
+        raise BenchDataError(f"no news articles under {data / ARTICLES}; pass --data DIR (the shared "
+                             f"datasets)")
+    return [p.read_text("utf-8") for p in paths]
+
+
+def write_jsonl(texts: list[str], path: Path) -> Path:
+    with path.open("w", encoding="utf-8") as handle:
+        for k, text in enumerate(texts):
+            handle.write(json.dumps({"id": f"article-{k}", "text": text}) + "\n")
+    return path
+
+
+# -- full pipeline through corpus mode -------------------------------------------------------------------
+
+
+def _corpus_seconds(texts: list[str], work: Path, name: str, workers: int, options: Any) -> float:
+    from unspun.corpus.run import run_corpus
+
+    feed = write_jsonl(texts, work / f"{name}.jsonl")
+    started = time.perf_counter()
+    run_corpus([str(feed)], work / name, options=options, workers=workers, shard_size=BENCH_SHARD_SIZE)
+    return time.perf_counter() - started
+
+
+def worker_peak_rss_mb(work: Path, workers: int) -> float:
+    """The largest peak memory of a worker of the full run with `workers` (from its shards' markers)."""
+    from unspun.corpus.writer import done_results
+
+    return max(r.peak_rss_mb for r in done_results(work / f"full-{workers}").values())
+
+
+def measure_full(texts: list[str], work: Path, workers: int, options: Any) -> float:
+    """Documents per second of `unspun corpus` with `workers`, model loading left out."""
+    from unspun import cached_pipeline
+    from unspun.corpus.executors import worker_options
+
+    if workers == 1:
+        pipeline = cached_pipeline(worker_options(options, 1)).initialize()
+        pipeline.analyze(texts[0])
+        seconds = _corpus_seconds(texts, work, "full-1", 1, options)
+    else:
+        startup = _corpus_seconds(["Officials said the port will reopen."] * 2, work, f"startup-{workers}",
+                                  workers, options)
+        seconds = _corpus_seconds(texts, work, f"full-{workers}", workers, options) - startup
+    return round(len(texts) / seconds, 2)
+
+
+# -- the encoder alone ------------------------------------------------------------------------------------
+
+_PREPARED: list[Any] = []
+_ENCODE_STAGE: Any = None
+
+
+def _prepare_worker(texts: list[str], threads: int | None, barrier: Any) -> None:
+    """Pool initialiser: read, structure and split the worker's share (untimed), load the encoder."""
+    global _ENCODE_STAGE
+    from unspun.options import Options
+    from unspun.pipeline import Pipeline
+
+    options = Options(stages=("structure", "sentences", "encode"), threads=threads)
+    pipeline = Pipeline(options=options).initialize()
+    _ENCODE_STAGE = pipeline.stages[-1]
+    before = Pipeline(["structure", "sentences"], options=options)
+    from unspun.readers import extract, source_from_string
+
+    for text in texts:
+        doc = extract(source_from_string(text, options=options), options=options)
+        for stage in before.stages:
+            stage(doc)
+        _PREPARED.append(doc)
+    barrier.wait()
+
+
+def _encode_prepared(_: int) -> tuple[int, float]:
+    started = time.perf_counter()
+    for k in range(0, len(_PREPARED), ENCODE_BATCH):
+        for doc in _ENCODE_STAGE.pipe(_PREPARED[k : k + ENCODE_BATCH]):
+            doc.parses.clear()
+    return len(_PREPARED), time.perf_counter() - started
+
+
+def measure_encoder(texts: list[str], workers: int) -> float:
+    """Documents per second of the encode stage alone, `workers` processes sharing the cores."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    shares = [texts[k::workers] for k in range(workers)]
+    barrier = context.Barrier(workers)
+    pools = [context.Pool(1, initializer=_prepare_worker, initargs=(share, threads, barrier))
+             for share in shares]
+    try:
+        waits = [pool.apply_async(_encode_prepared, (0,)) for pool in pools]
+        results = [w.get() for w in waits]
+    finally:
+        for pool in pools:
+            pool.close()
+            pool.join()
+    return round(sum(n for n, _ in results) / max(s for _, s in results), 2)
+
+
+# -- the naive per-task approach ------------------------------------------------------------------------
+
+
+def measure_naive(texts: list[str]) -> tuple[float | None, str]:
+    """Documents per second of one HF transformers pipeline per task in torch fp32, or None and why not."""
+    try:
+        import numpy as np
+        import torch
+        from transformers import (
+            AutoModelForSequenceClassification,
+            AutoModelForTokenClassification,
+            AutoTokenizer,
+            pipeline,
+        )
+
+        from unspun.encoder import default_model_dir
+        from unspun.training.model import base_model_path
+
+        base = str(base_model_path())
+    except (ImportError, UnspunError) as exc:
+        return None, f"not measured: the naive baseline needs the [train] extra ({exc})"
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # the load report of the new heads' layers is expected here
+    hf_logging.disable_progress_bar()
+    torch.set_num_threads(os.cpu_count() or 1)
+    heads = np.load(default_model_dir() / "heads.npz")
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    tasks = []
+    for head, labels, kind in (("hate_class", 3, "text-classification"), ("hate_targets", 14, "multi"),
+                               ("hate_rationale", 1, "token-classification")):
+        if kind == "token-classification":
+            model: Any = AutoModelForTokenClassification.from_pretrained(base, num_labels=labels)
+        else:
+            model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=labels)
+        with torch.no_grad():  # the shipped head's weights on the base encoder: the same shapes and work
+            model.classifier.weight.copy_(torch.from_numpy(heads[f"{head}.weight"]))
+            model.classifier.bias.copy_(torch.from_numpy(heads[f"{head}.bias"]))
+        model.eval()
+        task = "token-classification" if kind == "token-classification" else "text-classification"
+        # the token pipeline takes no truncation: its inputs are cut to NAIVE_MAX_CHARS instead
+        extra: dict[str, Any] = {} if kind == "token-classification" else {
+            "truncation": True, "max_length": NAIVE_MAX_TOKENS}
+        if kind == "multi":
+            extra.update(top_k=None, function_to_apply="sigmoid")
+        make: Any = pipeline  # typed per literal task name; ours is a variable
+        tasks.append((make(task, model=model, tokenizer=tokenizer, device=-1), extra))
+    started = time.perf_counter()
+    for text in texts:
+        sentences = [s[k : k + NAIVE_MAX_CHARS] for s in _SENTENCE_SPLIT.split(text) if s.strip()
+                     for k in range(0, len(s), NAIVE_MAX_CHARS)]
+        for run, extra in tasks:
+            run(sentences, batch_size=NAIVE_BATCH, **extra)
+    seconds = time.perf_counter() - started
+    note = ("one transformers pipeline per task (hate class, targets, rationale), torch fp32, "
+            f"{torch.get_num_threads()} threads, the base all-MiniLM-L6-v2 weights with the shipped heads' "
+            "shapes (speed only); sentences split by a regular expression")
+    return round(len(texts) / seconds, 2), note
+
+
+def run_bench(data: Path, *, limit: int, naive: bool = True, log: Any = None) -> BenchResult:
+    """Measure everything on the first `limit` articles."""
+    from unspun.options import Options
+    from unspun.pipeline import Pipeline
+
+    say = log or (lambda message: None)
+    texts = article_texts(data, limit)
+    options = Options()
+    result = BenchResult(docs=len(texts), chars=sum(map(len, texts)),
+                         stages=list(Pipeline(options=options).stage_names), cpus=os.cpu_count() or 1)
+    with tempfile.TemporaryDirectory(prefix="unspun-bench-") as tmp:
+        for workers in (1, 2):
+            say(f"full pipeline, {workers} worker(s)")
+            result.full[str(workers)] = measure_full(texts, Path(tmp), workers, options)
+            result.peak_rss_mb[str(workers)] = worker_peak_rss_mb(Path(tmp), workers)
+        for workers in (1, 2):
+            say(f"encoder alone, {workers} process(es)")
+            result.encoder_alone[str(workers)] = measure_encoder(texts, workers)
+    if naive:
+        say("naive per-task transformers pipelines")
+        result.naive, result.naive_note = measure_naive(texts)
+    result.load_average = round(os.getloadavg()[0], 2)
+    return result
+
+
+def main_text(result: BenchResult) -> str:
+    """The human-readable table of a result."""
+    r = result.ratios()
+    lines = [f"{result.docs} PTC articles ({result.chars:,} characters), {result.cpus} CPUs, load average "
+             f"{result.load_average}; stages: {', '.join(result.stages)}",
+             f"{'':24}{'1 worker':>12}{'2 workers':>12}"]
+    lines.append(f"{'full pipeline (docs/s)':24}{result.full.get('1', 0):>12}{result.full.get('2', 0):>12}")
+    lines.append(f"{'encoder alone (docs/s)':24}{result.encoder_alone.get('1', 0):>12}"
+                 f"{result.encoder_alone.get('2', 0):>12}")
+    lines.append(f"{'full / encoder alone':24}{r.get('full_vs_encoder_1')!s:>12}"
+                 f"{r.get('full_vs_encoder_2')!s:>12}")
+    lines.append(f"{'peak RSS per worker (MB)':24}{result.peak_rss_mb.get('1', 0):>12}"
+                 f"{result.peak_rss_mb.get('2', 0):>12}")
+    lines.append(f"scaling 1 -> 2 workers: {r.get('scaling_1_to_2')}")
+    lines.append(f"naive per-task transformers: {result.naive} docs/s; full / naive: "
+                 f"{r.get('full_1_vs_naive')} (1 worker), {r.get('full_2_vs_naive')} (2 workers)")
+    if result.naive_note:
+        lines.append(f"  ({result.naive_note})")
+    return "\n".join(lines)
+
+
+def default_data_dir() -> Path:
+    """``../shared/data`` beside the project checkout (the datasets are never in the repository)."""
+    return Path(sys.modules[__name__].__file__ or ".").resolve().parents[3] / "shared" / "data"
