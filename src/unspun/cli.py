@@ -93,7 +93,7 @@ def build_options(*, config: Path | None, flags: dict[str, Any]) -> Options:
 
     options = Options.from_file(config) if config is not None else Options()
     given = {key: value for key, value in flags.items() if value is not None and value is not False}
-    return Options.from_mapping(given, base=options)
+    return Options.from_mapping(given, base=options, flags=True)
 
 
 def is_collection(inputs: list[str], urls: list[str]) -> bool:
@@ -270,7 +270,7 @@ def analyze(
             "language": language, "allow_private_urls": allow_private_urls,
         })
         if not inputs and not urls:
-            if sys.stdin.isatty():
+            if sys.stdin is not None and sys.stdin.isatty():
                 raise UsageError("nothing to analyse: give files, directories, - for standard input, "
                                  "or --url")
             inputs = ["-"]
@@ -380,7 +380,7 @@ def build_server_config(*, config: Path | None, api_key_file: Path | None, worke
         else:
             options = Options.from_file(config)
     given = {key: value for key, value in flags.items() if value is not None and value is not False}
-    options = Options.from_mapping(given, base=options)
+    options = Options.from_mapping(given, base=options, flags=True)
     if options.threads is None and workers > 1:
         options = options.replace(threads=max(1, (os.cpu_count() or 1) // workers))
     settings = ServerSettings.from_mapping(

@@ -315,7 +315,7 @@ class Pipeline:
             return source_from_string(item, options=self.options, id=name)
         if isinstance(item, bytes):
             return source_from_bytes(item, name=name or "<bytes>", options=self.options)
-        raise MalformedInputError(f"{name or '<input>'}: a {type(item).__name__} is not an input; give text "
+        raise MalformedInputError(f"{name or '<input>'}: {type(item).__name__} is not an input; give text "
                                   f"or HTML as a str or bytes, or a readers.Source")
 
 
