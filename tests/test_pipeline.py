@@ -205,7 +205,7 @@ def test_pipe_gives_one_result_per_input_in_input_order(fast_pipeline: Pipeline)
     # an unnamed input is named by its position in its messages and its record
     assert empty == ErrorRecord("<input 1>", "empty", "<input 1>: the input is empty")
     assert isinstance(binary, ErrorRecord) and binary.id == "<input 2>" and "PNG image" in binary.message
-    assert isinstance(number, ErrorRecord) and number.message.startswith("<input 7>: a int is not an input")
+    assert isinstance(number, ErrorRecord) and number.message.startswith("<input 7>: int is not an input")
     assert isinstance(no_article, ErrorRecord) and no_article.id == "<input 8>"
     assert isinstance(blank, ErrorRecord) and blank.id == "<input 6>"
 

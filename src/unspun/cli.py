@@ -77,11 +77,15 @@ def stderr_console() -> Console:
 
 
 def print_error(message: str) -> None:
-    stderr_console().print(f"[bold red]error:[/] {escape(message)}")
+    from unspun.render.inert import inert
+
+    stderr_console().print(f"[bold red]error:[/] {escape(inert(message))}")
 
 
 def print_warning(message: str) -> None:
-    stderr_console().print(f"[yellow]warning:[/] {escape(message)}")
+    from unspun.render.inert import inert
+
+    stderr_console().print(f"[yellow]warning:[/] {escape(inert(message))}")
 
 
 # -- building the options and the pipeline ------------------------------------------------------------

@@ -91,13 +91,19 @@ class Stage(Generic[R]):
 
     def skips(self, doc: Document) -> bool:
         """Whether the stage passes over `doc` (an English-only stage, a document in another language)."""
-        return self.english_only and doc.language not in (None, "en")
+        from unspun.language import runs_english_layers
+
+        return self.english_only and not runs_english_layers(doc)
 
     def skip(self, doc: Document) -> None:
         """Pass over `doc`: its layers stay empty, with a warning and the reason in the summary."""
         for layer in self.assigns:
             doc.layer(layer)
-        doc.warn(f"{self.name}: skipped, it works on English text only (document language: {doc.language})")
+        detection = doc.metadata.get("language_detection")
+        confidence = (f", confidence {detection['confidence']:.2f}, no segment plausibly English"
+                      if isinstance(detection, dict) and "confidence" in detection else "")
+        doc.warn(f"{self.name}: skipped, it works on English text only (document language: {doc.language}"
+                 f"{confidence})")
         doc.summary.setdefault("skipped", {})[self.name] = f"language {doc.language}"
 
     def __call__(self, doc: Document) -> Document:

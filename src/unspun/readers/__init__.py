@@ -67,7 +67,7 @@ def source_from_bytes(data: bytes, *, name: str, options: Options | None = None,
 
 def extract(source: Source, *, options: Options | None = None) -> Document:
     """The document of a source: fixed text, layout blocks, page metadata and language."""
-    from unspun.language import detect_language
+    from unspun.language import detect_document, language_warnings
 
     options = options or Options()
     if source.format == HTML:
@@ -83,7 +83,13 @@ def extract(source: Source, *, options: Options | None = None) -> Document:
     for key, value in source.metadata.items():
         doc.metadata.setdefault(key, value)
     doc.warnings[:0] = [w for w in source.warnings if w not in doc.warnings]
-    doc.language = options.language or detect_language(doc.text)
-    if doc.language != "en":
-        doc.warn(f"language detected as {doc.language!r}: English-only layers are skipped")
+    if options.language:
+        doc.language = options.language
+    else:
+        report = detect_document(doc.text, doc.blocks)
+        doc.language = report.language
+        if report.noteworthy:
+            doc.metadata["language_detection"] = report.to_dict()
+        for warning in language_warnings(report):
+            doc.warn(warning)
     return doc

@@ -31,6 +31,7 @@ from unspun.gazetteer import (
     lookup_name,
     url_host,
 )
+from unspun.language import runs_english_layers
 from unspun.pipeline import Stage, register_stage
 
 # A paragraph's register score is (news cues - opinion cues) per sentence; above this (after smoothing)
@@ -240,7 +241,7 @@ class StructureStage(Stage[list[Segment]]):
         labels: list[str] = [EDITORIAL] * len(body)
         scores: list[float | None] = [None] * len(body)
         marked = any(b.kind == "blockquote" for b in body)
-        english = doc.language in (None, "en")
+        english = runs_english_layers(doc)
         if marked:
             labels = [QUOTED if b.kind == "blockquote" else EDITORIAL for b in body]
         elif english and body:
