@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from unspun.document import Document
+from unspun.document import Document, Span
 from unspun.errors import (
     ErrorRecord,
     MalformedInputError,
@@ -26,6 +26,7 @@ from unspun.errors import (
 from unspun.options import Options
 
 if TYPE_CHECKING:
+    from unspun.parts import Part
     from unspun.readers import Source
 
 R = TypeVar("R")
@@ -71,6 +72,9 @@ class Stage(Generic[R]):
     provides: ClassVar[tuple[str, ...]] = ()
     #: the stage's model or rules only work on English; other languages get an empty layer and a warning
     english_only: ClassVar[bool] = False
+    #: the stage holds a parse or the encoder's states of what it reads: a huge document goes through it in
+    #: parts (`unspun.parts`), and the stage says how its spans move back into the document (`moved`)
+    part_wise: ClassVar[bool] = False
 
     def __init__(self, options: Options) -> None:
         self.options = options
@@ -105,6 +109,12 @@ class Stage(Generic[R]):
         doc.warn(f"{self.name}: skipped, it works on English text only (document language: {doc.language}"
                  f"{confidence})")
         doc.summary.setdefault("skipped", {})[self.name] = f"language {doc.language}"
+
+    def moved(self, span: Span, part: Part) -> Span:
+        """A span written on a part of a document (`unspun.parts`), moved to the document's offsets; a
+        stage whose attributes hold offsets, segment indices or ids extends this."""
+        return Span(span.start + part.start, span.end + part.start, span.label, span.score, span.attrs,
+                    span.stage)
 
     def __call__(self, doc: Document) -> Document:
         if self.skips(doc):
@@ -222,10 +232,16 @@ class Pipeline:
         return self
 
     def __call__(self, doc: Document) -> Document:
-        """Run the stages over a document that was already extracted; its parses are dropped at the end."""
+        """Run the stages over a document that was already extracted; its parses are dropped at the end. A
+        huge document goes through the stages that parse or encode in parts (`unspun.parts`)."""
+        from unspun.parts import PART_CHARS, run_in_parts
+
         try:
-            for stage in self.stages:
-                stage(doc)
+            if len(doc.text) > PART_CHARS:
+                run_in_parts(doc, self.stages)
+            else:
+                for stage in self.stages:
+                    stage(doc)
         finally:
             doc.parses.clear()
         return doc
@@ -263,11 +279,21 @@ class Pipeline:
             position += len(batch)
 
     def _pipe_batch(self, batch: list[Any], first: int) -> list[Document | ErrorRecord]:
+        from unspun.parts import PART_CHARS
+
         read = [self._read(item, f"<input {first + k}>") for k, item in enumerate(batch)]
         ids = [record_id for record_id, _ in read]
         results = [result for _, result in read]
+        for k, result in enumerate(results):  # huge documents alone, in parts (bounded memory)
+            if isinstance(result, Document) and len(result.text) > PART_CHARS:
+                try:
+                    self(result)
+                except Exception as error:
+                    _raise_if_debugging(error)
+                    results[k] = to_error_record(error, ids[k])
+        huge = {k for k, r in enumerate(results) if isinstance(r, Document) and len(r.text) > PART_CHARS}
         for stage in self.stages:
-            live = [(k, r) for k, r in enumerate(results) if isinstance(r, Document)]
+            live = [(k, r) for k, r in enumerate(results) if isinstance(r, Document) and k not in huge]
             for j, exc in self._run_stage(stage, [doc for _, doc in live]).items():
                 k, doc = live[j]
                 doc.parses.clear()
