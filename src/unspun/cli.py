@@ -138,6 +138,26 @@ def iter_records(inputs: list[str], urls: list[str], options: Options) -> Iterat
             yield to_error_record(exc, url)
 
 
+class PartsProgress:
+    """A progress bar on stderr while a huge page is analysed in parts (`Pipeline.progress`)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            from rich.progress import Progress
+
+            self._bar = Progress(console=stderr_console(), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("a huge page, in parts", total=total)
+        self._bar.update(self._task, completed=done, total=total)
+        if done >= total:
+            self._bar.stop()
+            self._bar = None
+
+
 # -- writing -------------------------------------------------------------------------------------------
 
 
@@ -279,6 +299,8 @@ def analyze(
                                  "or --url")
             inputs = ["-"]
         pipeline = Pipeline(options=options)
+        if sys.stderr is not None and sys.stderr.isatty():
+            pipeline.progress = PartsProgress()
         writer = Writer(fmt, out, is_collection(inputs, urls))
     except (UsageError, UnspunError) as exc:
         print_error(str(exc))

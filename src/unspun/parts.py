@@ -16,6 +16,7 @@ an earlier one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -125,8 +126,17 @@ def merge_part(doc: Document, sub: Document, part: Part, stages: list[Stage[Any]
             doc.summary[key] = value
 
 
-def run_in_parts(doc: Document, stages: list[Stage[Any]], limit: int = PART_CHARS) -> None:
-    """Run `stages` over `doc`: the whole-document ones on it, each run of part-wise ones part by part."""
+#: told (parts done, parts in all) after each part: the CLI's progress bar on a terminal
+Progress = Callable[[int, int], None]
+
+
+def run_in_parts(doc: Document, stages: list[Stage[Any]], limit: int | None = None,
+                 progress: Progress | None = None) -> None:
+    """Run `stages` over `doc`: the whole-document ones on it, each run of part-wise ones part by part
+    (parts of `limit` characters, by default `PART_CHARS`)."""
+    limit = limit or PART_CHARS
+    groups = sum(1 for k, s in enumerate(stages) if s.part_wise and (k == 0 or not stages[k - 1].part_wise))
+    total, done = groups * len(cut_parts(doc, limit)), 0
     k = 0
     while k < len(stages):
         if not stages[k].part_wise:
@@ -145,3 +155,6 @@ def run_in_parts(doc: Document, stages: list[Stage[Any]], limit: int = PART_CHAR
                 merge_part(doc, sub, part, group)
             finally:
                 sub.parses.clear()
+            done += 1
+            if progress is not None:
+                progress(done, max(total, done))

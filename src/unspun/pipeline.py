@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from unspun.document import Document, Span
@@ -215,6 +215,8 @@ class Pipeline:
                 raise PipelineError(f"stage {cls.name!r} cannot run here: its model is not installed")
         self.stage_names = names
         self.stages: list[Stage[Any]] = [cls(self.options) for cls in classes]
+        #: told (parts done, parts in all) while a huge document runs in parts (`unspun.parts`)
+        self.progress: Callable[[int, int], None] | None = None
 
     def __repr__(self) -> str:
         return f"Pipeline({' -> '.join(['read', 'extract', *self.stage_names])})"
@@ -238,7 +240,7 @@ class Pipeline:
 
         try:
             if len(doc.text) > PART_CHARS:
-                run_in_parts(doc, self.stages)
+                run_in_parts(doc, self.stages, progress=self.progress)
             else:
                 for stage in self.stages:
                     stage(doc)

@@ -203,7 +203,11 @@ def test_huge_documents_run_in_parts_with_the_same_sentences(monkeypatch: pytest
     stages = ["structure", "sentences", "summary"]
     whole = Pipeline(stages).analyze(page)
     monkeypatch.setattr(unspun.parts, "PART_CHARS", 300)
-    parted = Pipeline(stages).analyze(page)
+    pipeline = Pipeline(stages)
+    told: list[tuple[int, int]] = []
+    pipeline.progress = lambda done, total: told.append((done, total))
+    parted = pipeline.analyze(page)
+    assert told[-1][0] == told[-1][1] == len(told) > 3  # one call per part, the last one says done
     for layer in ("structure", "sentences"):
         assert [(s.start, s.end, s.label, s.attrs) for s in whole.layers[layer]] == \
                [(s.start, s.end, s.label, s.attrs) for s in parted.layers[layer]]
