@@ -111,12 +111,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", help="comma-separated stages (overrides --with-models)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--table", type=Path, help="print the table of an earlier run's JSON, run nothing")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     stages = (args.stages.split(",") if args.stages
               else list(MODEL_STAGES if args.with_models else NON_MODEL_STAGES))
     if args.child:
         print(json.dumps(child(args.child[0], int(args.child[1]), stages, args.data)))
+        return 0
+    if args.table:
+        earlier = json.loads(args.table.read_text("utf-8"))
+        print_table(earlier["rows"], earlier["stages"], sorted({r["kind"] for r in earlier["rows"]}))
         return 0
     sizes = [parse_size(s) for s in args.sizes.split(",")]
     rows = []
@@ -125,25 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             row = run_case(kind, size, stages, args.data)
             rows.append(row)
             print(json.dumps({k: v for k, v in row.items() if k != "warnings"}), flush=True)
-    print(f"\nstages: {' -> '.join(stages)}")
-    print(f"{'page':<6} {'bytes':>12} {'chars':>12} {'seconds':>9} {'us/char':>8} {'x ref':>6} "
-          f"{'peak MB':>8}")
-    met = True
-    for kind in args.kinds.split(","):
-        mine = [r for r in rows if r["kind"] == kind]
-        ref = mine[0].get("us_per_char")
-        for r in mine:
-            if "error" in r:
-                print(f"{kind:<6} {r['bytes']:>12,} error: {r['error']}")
-                met = False
-                continue
-            ratio = r["us_per_char"] / ref if ref else float("nan")
-            r["time_per_char_ratio"] = round(ratio, 2)
-            met = met and r["peak_mb"] <= MAX_PEAK_MB and ratio <= MAX_TIME_PER_CHAR_RATIO
-            print(f"{kind:<6} {r['bytes']:>12,} {r['chars']:>12,} {r['seconds']:>9.1f} "
-                  f"{r['us_per_char']:>8.1f} {ratio:>6.2f} {r['peak_mb']:>8,}")
-    print(f"targets (peak <= {MAX_PEAK_MB} MB, time/char <= {MAX_TIME_PER_CHAR_RATIO}x the first size): "
-          f"{'met' if met else 'NOT met'}")
+    met = print_table(rows, stages, args.kinds.split(","))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({
         "stages": stages, "rows": rows, "targets_met": met,
@@ -151,6 +138,38 @@ def main(argv: list[str] | None = None) -> int:
                     "load_average": os.getloadavg()},
     }, indent=2) + "\n", "utf-8")
     return 0
+
+
+def print_table(rows: list[dict[str, Any]], stages: list[str], kinds: list[str]) -> bool:
+    """Print the figures against the first size of each kind; whether the targets are met."""
+    print(f"\nstages: {' -> '.join(stages)}")
+    # On a shared machine the wall time carries the other jobs' load: the CPU time per character (this
+    # process's own) is the figure the target is judged on; both are printed.
+    print(f"{'page':<6} {'bytes':>12} {'chars':>12} {'seconds':>9} {'us/char':>8} {'x ref':>6} "
+          f"{'cpu s':>8} {'cpu us/char':>11} {'x ref':>6} {'peak MB':>8}")
+    met = True
+    for kind in kinds:
+        mine = [r for r in rows if r["kind"] == kind]
+        ref = mine[0].get("us_per_char")
+        ref_cpu = mine[0].get("cpu_seconds", 0) / max(1, mine[0].get("chars", 1))
+        for r in mine:
+            if "error" in r:
+                print(f"{kind:<6} {r['bytes']:>12,} error: {r['error']}")
+                met = False
+                continue
+            ratio = r["us_per_char"] / ref if ref else float("nan")
+            cpu_per_char = r["cpu_seconds"] / max(1, r["chars"])
+            cpu_ratio = cpu_per_char / ref_cpu if ref_cpu else float("nan")
+            r["time_per_char_ratio"] = round(ratio, 2)
+            r["cpu_us_per_char"] = round(1e6 * cpu_per_char, 2)
+            r["cpu_time_per_char_ratio"] = round(cpu_ratio, 2)
+            met = met and r["peak_mb"] <= MAX_PEAK_MB and cpu_ratio <= MAX_TIME_PER_CHAR_RATIO
+            print(f"{kind:<6} {r['bytes']:>12,} {r['chars']:>12,} {r['seconds']:>9.1f} "
+                  f"{r['us_per_char']:>8.1f} {ratio:>6.2f} {r['cpu_seconds']:>8.1f} "
+                  f"{1e6 * cpu_per_char:>11.1f} {cpu_ratio:>6.2f} {r['peak_mb']:>8,}")
+    print(f"targets (peak <= {MAX_PEAK_MB} MB, CPU time/char <= {MAX_TIME_PER_CHAR_RATIO}x the first size): "
+          f"{'met' if met else 'NOT met'}")
+    return met
 
 
 if __name__ == "__main__":
