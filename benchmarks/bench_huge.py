@@ -31,8 +31,6 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "huge.json"
 ARTICLES = Path("ptc-semeval2020") / "train-articles"
 NON_MODEL_STAGES = ("structure", "sentences", "entities", "outlets", "summary")
-MODEL_STAGES = ("structure", "sentences", "entities", "outlets", "encode", "quotes", "propaganda", "hate",
-                "claims", "summary")
 KINDS = ("text", "html")
 #: the issue's targets: peak memory, and time per character against the smallest page
 MAX_PEAK_MB = 1536
@@ -114,8 +112,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", type=Path, help="print the table of an earlier run's JSON, run nothing")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    stages = (args.stages.split(",") if args.stages
-              else list(MODEL_STAGES if args.with_models else NON_MODEL_STAGES))
+    if args.stages:
+        stages = args.stages.split(",")
+    elif args.with_models:  # the default pipeline: every stage whose model is installed here
+        from unspun.pipeline import default_stage_names
+
+        stages = list(default_stage_names())
+    else:
+        stages = list(NON_MODEL_STAGES)
     if args.child:
         print(json.dumps(child(args.child[0], int(args.child[1]), stages, args.data)))
         return 0
