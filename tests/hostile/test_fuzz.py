@@ -102,18 +102,10 @@ def read(item: str | bytes) -> Document | None:
         return None
 
 
-@settings(max_examples=4_000, **SETTINGS)
-@given(hostile_text)
-def test_fuzz_text_reader(text: str) -> None:
-    doc = read(text)
-    if doc is not None:
-        check_document(doc)
-
-
-@settings(max_examples=3_000, **SETTINGS)
-@given(hostile_bytes)
-def test_fuzz_bytes_reader(data: bytes) -> None:
-    doc = read(data)
+@settings(max_examples=7_000, **SETTINGS)
+@given(st.one_of(hostile_text, hostile_bytes))
+def test_fuzz_text_and_bytes_readers(item: str | bytes) -> None:
+    doc = read(item)
     if doc is not None:
         check_document(doc)
 

@@ -125,16 +125,17 @@ def check_text(text: str, *, name: str, options: Options) -> None:
     ):
         raise _too_large(len(text.encode("utf-8", "surrogatepass")), name=name, options=options)
     sample = text[:_BINARY_SAMPLE]
-    controls = len(_CONTROL_RE.findall(sample))
-    if _looks_binary(controls, len(sample)):
+    _refuse_binary(len(_CONTROL_RE.findall(sample)), len(sample), name=name, unit="characters")
+
+
+def _refuse_binary(controls: int, size: int, *, name: str, unit: str) -> None:
+    """Refuse a sample of `size` units holding `controls` control characters when they are not a few stray
+    ones (`MAX_STRAY_CONTROLS`) but a share (`MAX_CONTROL_CHAR_RATIO`) that only binary data has."""
+    if controls > MAX_STRAY_CONTROLS and controls > MAX_CONTROL_CHAR_RATIO * size:
         raise BinaryInputError(
-            f"{name}: {controls:,} of the first {len(sample):,} characters are control characters; "
+            f"{name}: {controls:,} of the first {size:,} {unit} are control characters or NUL; "
             f"this looks like binary data, not text"
         )
-
-
-def _looks_binary(controls: int, size: int) -> bool:
-    return controls > MAX_STRAY_CONTROLS and controls > MAX_CONTROL_CHAR_RATIO * size
 
 
 def clean_text(text: str) -> tuple[str, list[str]]:
@@ -252,12 +253,7 @@ def _decode(data: bytes, *, name: str, content_type: str | None) -> tuple[str, s
                     f"{encoding} (at byte {exc.start + len(bom)})"
                 ) from exc
     sample = data[:_BINARY_SAMPLE]
-    controls = len(_CONTROL_BYTES_RE.findall(sample))
-    if _looks_binary(controls, len(sample)):
-        raise BinaryInputError(
-            f"{name}: {controls:,} of the first {len(sample):,} bytes are control characters or NUL; "
-            f"this looks like binary data, not text"
-        )
+    _refuse_binary(len(_CONTROL_BYTES_RE.findall(sample)), len(sample), name=name, unit="bytes")
     try:
         return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError as exc:
