@@ -132,7 +132,8 @@ def _kind(value: Any) -> str:
     return f"{shown} ({kinds.get(type(value), type(value).__name__)})"
 
 
-def _check_stages(value: Any, label: str) -> tuple[str, ...] | None:
+def stage_names(value: Any, label: str) -> tuple[str, ...] | None:
+    """Stage names from a list or a comma-separated string; OptionsError for anything else or for none."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -203,7 +204,7 @@ def _check_model_dir(value: Any, label: str) -> Path | None:
 
 
 _CHECKS: dict[str, Any] = {
-    "stages": _check_stages,
+    "stages": stage_names,
     "input_format": _check_input_format,
     "language": language_code,
     "max_input_bytes": _whole(1),

@@ -18,6 +18,7 @@ from unspun.document import Document, Span
 from unspun.errors import (
     ErrorRecord,
     MalformedInputError,
+    OptionsError,
     PipelineError,
     UnspunError,
     debugging,
@@ -206,8 +207,13 @@ class Pipeline:
     """Reads an input, extracts its text, and runs the stages in order over it."""
 
     def __init__(self, stages: Iterable[str] | None = None, *, options: Options | None = None) -> None:
+        from unspun.options import stage_names
+
+        if options is not None and not isinstance(options, Options):
+            raise OptionsError(f"options must be an unspun.Options, not {type(options).__name__}")
         self.options = options or Options()
-        names = tuple(stages) if stages is not None else (self.options.stages or default_stage_names())
+        names = stage_names(stages, "stages") if stages is not None else None
+        names = names or self.options.stages or default_stage_names()
         classes = [stage_class(n) for n in names]
         check_order(classes)
         for cls in classes:
@@ -272,8 +278,8 @@ class Pipeline:
         Document
         ErrorRecord
         """
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise OptionsError(f"batch_size must be a whole number of at least 1, not {batch_size!r}")
         items = iter(inputs)
         position = 0
         while batch := list(itertools.islice(items, batch_size)):

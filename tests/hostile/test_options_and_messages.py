@@ -149,3 +149,14 @@ def test_closed_stdin_is_one_clear_line() -> None:
     assert result.returncode == 1
     assert result.stderr.strip() == "error: <stdin>: standard input is closed; nothing to read"
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("build", [
+    lambda: unspun.Pipeline(5),  # type: ignore[arg-type]
+    lambda: unspun.Pipeline([]),
+    lambda: unspun.Pipeline(options={"stages": "structure"}),  # type: ignore[arg-type]
+    lambda: list(unspun.Pipeline(FAST_STAGES).pipe(["a"], batch_size=0)),
+])
+def test_the_pipeline_api_fails_with_unspun_errors(build: object) -> None:
+    with pytest.raises(UnspunError):
+        build()  # type: ignore[operator]
