@@ -50,8 +50,11 @@ MIN_FUNCTION_WORDS = 3
 # is reported in another language when langid is this sure of it.
 SEGMENT_MIN_LETTERS = 40
 SEGMENT_REPORT_PROB = 0.9
-# Segments identified per document: a page with more is taken as plausibly English (run, don't skip) beyond.
+# Segments looked at per document: a page with more is taken as plausibly English (run, don't skip) beyond.
 MAX_SEGMENTS = 2_000
+# A segment whose English function words already make English plausible needs no identifier; the others
+# are identified (a few milliseconds each) up to this many per document, the rest counted as unidentified.
+MAX_IDENTIFIED_SEGMENTS = 50
 
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
@@ -103,9 +106,7 @@ def identify(text: str) -> Guess:
     """The language of `text`'s prose (see the module docstring for short text)."""
     sample = prose(text[: SAMPLE_CHARS * 2])[:SAMPLE_CHARS]
     letters = len(_LETTER_RE.findall(sample))
-    words = [w.lower() for w in _WORD_RE.findall(sample)]
-    function = sum(1 for w in words if w in english_function_words())
-    share = function / len(words) if words and (len(words) < 20 or function >= MIN_FUNCTION_WORDS) else 0.0
+    share = function_word_share(sample)
     if letters == 0:
         return Guess(DEFAULT_LANGUAGE, 1.0, 1.0, share, 0)
     ranked = load_identifier().rank(sample)
@@ -115,6 +116,14 @@ def identify(text: str) -> Guess:
         return Guess(DEFAULT_LANGUAGE, float(prob) if language == DEFAULT_LANGUAGE else 1.0 - float(prob),
                      float(english), share, letters)
     return Guess(str(language), float(prob), float(english), share, letters)
+
+
+def function_word_share(sample: str) -> float:
+    """The share of `sample`'s words that are English function words (0 when a text of 20 words or more
+    has fewer than `MIN_FUNCTION_WORDS` of them)."""
+    words = [w.lower() for w in _WORD_RE.findall(sample)]
+    function = sum(1 for w in words if w in english_function_words())
+    return function / len(words) if words and (len(words) < 20 or function >= MIN_FUNCTION_WORDS) else 0.0
 
 
 def detect_language(text: str) -> str:
@@ -176,15 +185,25 @@ def detect_document(text: str, blocks: list[Block]) -> LanguageReport:
     whole = identify(text)
     report = LanguageReport(whole.language, whole.confidence, whole.english_plausible,
                             _why(whole) if whole.english_plausible else "")
+    identified = 0
     for index, block in enumerate(blocks):
-        if index >= MAX_SEGMENTS:
-            if not report.english_plausible:
-                report.english_plausible = True
-                report.reason = f"the page has over {MAX_SEGMENTS:,} segments, not all identified"
-            break
         segment = text[block.start : block.end]
         if len(_LETTER_RE.findall(segment[:2_000])) < SEGMENT_MIN_LETTERS:
             continue
+        share = function_word_share(prose(segment[:SAMPLE_CHARS]))
+        if share >= FUNCTION_WORD_SHARE:  # plausibly English on its words alone: no identifier needed
+            report.english_segments += 1
+            if not report.english_plausible:
+                report.english_plausible = True
+                report.reason = (f"segment {index} is plausibly English ({share:.0%} of its words are "
+                                 f"English function words)")
+            continue
+        if index >= MAX_SEGMENTS or identified >= MAX_IDENTIFIED_SEGMENTS:
+            if not report.english_plausible:
+                report.english_plausible = True
+                report.reason = "the page has more segments than are identified (not all are known)"
+            break
+        identified += 1
         guess = identify(segment)
         if guess.english_plausible:
             report.english_segments += 1

@@ -13,9 +13,12 @@ from typing import Any
 
 from unspun.errors import OptionsError
 
-# Inputs larger than this are refused before parsing: 20 MB pages exist (inline images, scripts) and parse
-# in a few seconds; 50 MB keeps a worker's memory bounded while accepting them.
-DEFAULT_MAX_INPUT_BYTES = 50_000_000
+# Inputs larger than this are refused (read up to here, then refused). Measured (benchmarks/README.md,
+# bench_huge.py): a 10 MB page is analysed in parts in under 0.6 GB at the time per character of a 50 KB
+# article, about 4 CPU-minutes without the models and over 20 with them on two cores; the whole text, its
+# layers and (HTML) its tree still grow with the page, so 10 MB keeps a worker within 1.5 GB. A config file
+# raises it for the rare bigger page.
+DEFAULT_MAX_INPUT_BYTES = 10_000_000
 # Fetching a URL: an article page rarely needs more than a few seconds or a few MB.
 DEFAULT_FETCH_TIMEOUT_S = 10.0
 DEFAULT_FETCH_MAX_BYTES = 10_000_000
