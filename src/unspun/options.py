@@ -15,7 +15,7 @@ from unspun.errors import OptionsError
 
 # Inputs larger than this are refused (read up to here, then refused). Measured (benchmarks/README.md,
 # bench_huge.py): a 10 MB page is analysed in parts in under 0.6 GB at the time per character of a 50 KB
-# article, about 4 CPU-minutes without the models and over 20 with them on two cores; the whole text, its
+# article, about 4 CPU-minutes without the models and 19 with them (114 us a character); the whole text, its
 # layers and (HTML) its tree still grow with the page, so 10 MB keeps a worker within 1.5 GB. A config file
 # raises it for the rare bigger page.
 DEFAULT_MAX_INPUT_BYTES = 10_000_000
