@@ -77,6 +77,8 @@ ARTICLE_RE = re.compile(r"^(?:the|The|THE)\s+")
 NAME_CONNECTORS = frozenset({"of", "and", "&", "de", "du", "la", "el", "al"})
 # Longest outlet name we look for in a reporting context, in words ("The Atlanta Journal-Constitution").
 MAX_NAME_WORDS = 6
+# How far back a name before a cue is looked for: MAX_NAME_WORDS long words and the spaces between them.
+NAME_LOOKBACK_CHARS = 64 * (MAX_NAME_WORDS + 2)
 # A word of a name: letters with inner apostrophes, dots, hyphens ("O'Neill", "Antiwar.com", "Sun-Times"),
 # a number glued to letters ("538", "9News" do not count alone), or an ampersand.
 _WORD_RE = re.compile(r"[^\W\d_](?:[\w&/-]|['’.](?=\w))*|\d[\w-]*[^\W\d_][\w-]*|&")
@@ -303,7 +305,9 @@ def _name_words_after(text: str, pos: int) -> list[_Word]:
 
 def _name_words_before(text: str, end: int) -> list[_Word]:
     """The capitalised words of a name ending at `end`, read backwards, on one line."""
-    line_start = text.rfind("\n", 0, end) + 1
+    # at most the characters MAX_NAME_WORDS words can span: a page that is one 1 MB line read from its start
+    # for every cue was quadratic; a word cut at the window's start is one the run never reaches
+    line_start = max(text.rfind("\n", 0, end) + 1, end - NAME_LOOKBACK_CHARS)
     words = [_Word(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text, line_start, end)]
     run: list[_Word] = []
     for w in reversed(words):
