@@ -125,13 +125,16 @@ def check_text(text: str, *, name: str, options: Options) -> None:
     ):
         raise _too_large(len(text.encode("utf-8", "surrogatepass")), name=name, options=options)
     sample = text[:_BINARY_SAMPLE]
-    _refuse_binary(len(_CONTROL_RE.findall(sample)), len(sample), name=name, unit="characters")
+    visible = len(sample) - sum(sample.count(space) for space in " \t\n\r")
+    _refuse_binary(len(_CONTROL_RE.findall(sample)), len(sample), visible, name=name, unit="characters")
 
 
-def _refuse_binary(controls: int, size: int, *, name: str, unit: str) -> None:
-    """Refuse a sample of `size` units holding `controls` control characters when they are not a few stray
-    ones (`MAX_STRAY_CONTROLS`) but a share (`MAX_CONTROL_CHAR_RATIO`) that only binary data has."""
-    if controls > MAX_STRAY_CONTROLS and controls > MAX_CONTROL_CHAR_RATIO * size:
+def _refuse_binary(controls: int, size: int, visible: int, *, name: str, unit: str) -> None:
+    """Refuse a sample of `size` units (`visible` of them not a space, tab or line break) holding
+    `controls` control characters when they are not a few stray ones (`MAX_STRAY_CONTROLS`) but a share
+    (`MAX_CONTROL_CHAR_RATIO`) that only binary data has, or when they are most of what is visible (an
+    input of nothing but a few control bytes is not a page with a stray one)."""
+    if (controls > MAX_STRAY_CONTROLS and controls > MAX_CONTROL_CHAR_RATIO * size) or 2 * controls > visible:
         raise BinaryInputError(
             f"{name}: {controls:,} of the first {size:,} {unit} are control characters or NUL; "
             f"this looks like binary data, not text"
@@ -253,7 +256,8 @@ def _decode(data: bytes, *, name: str, content_type: str | None) -> tuple[str, s
                     f"{encoding} (at byte {exc.start + len(bom)})"
                 ) from exc
     sample = data[:_BINARY_SAMPLE]
-    _refuse_binary(len(_CONTROL_BYTES_RE.findall(sample)), len(sample), name=name, unit="bytes")
+    visible = len(sample) - sum(sample.count(space) for space in b" \t\n\r")
+    _refuse_binary(len(_CONTROL_BYTES_RE.findall(sample)), len(sample), visible, name=name, unit="bytes")
     try:
         return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError as exc:
