@@ -2,8 +2,9 @@
 
     .venv/bin/python tools/record_floors.py [RESULTS_DIR] [FLOORS_JSON]
 
-Reads benchmarks/results/hate_test_plain.json, hate_test_written.json and hate_functional.json (written by
-the `unspun evaluate` commands in MODEL_CARD.md) and writes the model's floors.json. Run it only when a model
+Reads benchmarks/results/hate_test_plain.json, hate_test_written.json, hate_functional.json and
+propaganda_dev.json (written by the `unspun evaluate` commands in MODEL_CARD.md) and writes the model's
+floors.json. Run it only when a model
 is shipped on purpose, with the trade-offs written in its model card.
 """
 
@@ -17,6 +18,7 @@ OUT = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "src/unspun/models/mini
 plain = json.loads((R / "hate_test_plain.json").read_text())
 written = json.loads((R / "hate_test_written.json").read_text())
 func = json.loads((R / "hate_functional.json").read_text())
+propaganda = json.loads((R / "propaganda_dev.json").read_text())["metrics"]
 
 
 def under(v: float, d: float = 0.02) -> float:
@@ -45,7 +47,8 @@ floors = {
         "with punctuation, the share of news sentences beside a toxic post still read as normal (beside), "
         "ToxiGen dev AUROC, the share of non-toxic bias-madlibs sentences read as normal "
         "(madlibs.non_fpr), and unspun's functional suite (overall, hateful, non-hateful, each "
-        "functionality). Raise them with a better model. Lower one only when a new model is shipped on "
+        "functionality); PTC dev span identification F1 and technique micro/macro-F1 (propaganda). "
+        "Raise them with a better model. Lower one only when a new model is shipped on "
         "purpose with a trade-off written in MODEL_CARD.md, never to let an accidental regression pass."
     ),
     "hate": {
@@ -61,6 +64,7 @@ floors = {
             **{f["id"]: under(f["accuracy"], 0.03) for f in func["functionalities"]},
         },
     },
+    "propaganda": {"ptc_dev": {k: under(propaganda[k]) for k in ("si_f1", "tc_micro_f1", "tc_macro_f1")}},
 }
 OUT.write_text(json.dumps(floors, indent=2) + "\n")
 print(f"wrote {OUT}")

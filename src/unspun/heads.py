@@ -95,6 +95,31 @@ register_head(HeadSpec("hate_targets", "hate", SEQUENCE, HATE_TARGETS, SIGMOID, 
 register_head(HeadSpec("hate_rationale", "hate", TOKEN, ("rationale",), SIGMOID, weight=1.0))
 
 
+# --- propaganda ------------------------------------------------------------------------------------------
+#: the 14 techniques of SemEval-2020 Task 11, as its label files spell them
+PROPAGANDA_TECHNIQUES: tuple[str, ...] = (
+    "Loaded_Language",
+    "Name_Calling,Labeling",
+    "Repetition",
+    "Exaggeration,Minimisation",
+    "Doubt",
+    "Appeal_to_fear-prejudice",
+    "Flag-Waving",
+    "Causal_Oversimplification",
+    "Slogans",
+    "Appeal_to_Authority",
+    "Black-and-White_Fallacy",
+    "Thought-terminating_Cliches",
+    "Whataboutism,Straw_Men,Red_Herring",
+    "Bandwagon,Reductio_ad_hitlerum",
+)
+# Span-then-classify (docs/DECISIONS.md): one logit per word-piece, "inside a technique span" (any
+# technique: spans of different techniques overlap), then the technique of each span read from its pooled
+# pieces.
+register_head(HeadSpec("propaganda_spans", "propaganda", TOKEN, ("propaganda",), SIGMOID))
+register_head(HeadSpec("propaganda_technique", "propaganda", SEQUENCE, PROPAGANDA_TECHNIQUES, SOFTMAX))
+
+
 # --- run time ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Head:

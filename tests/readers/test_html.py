@@ -158,3 +158,203 @@ def test_inline_data_page_uses_article_detection(examples: Path) -> None:
     doc = extract(source_from_string(big, options=RAISED_LIMIT))
     assert not doc.warnings
     assert sum(b.kind == "blockquote" for b in doc.blocks) == 4
+
+
+# -- comment markups of real pages, on hand-built snippets ---------------------------------------------
+
+SENTENCE = "The council voted on Tuesday to cut the winter ferry service. "
+ARTICLE = "<article><h1>Ferry cuts</h1><p>" + SENTENCE * 4 + "</p></article>"
+
+
+def _comments(html: str) -> list[tuple[str | None, str | None, int, str]]:
+    doc = _doc(f"<html><head><title>Ferry cuts</title></head><body>{ARTICLE}{html}</body></html>")
+    return [
+        (b.attrs["author"], b.attrs["time"], b.attrs["depth"], doc.text[b.start : b.end])
+        for b in doc.blocks
+        if b.kind == "comment"
+    ]
+
+
+def test_one_comment_marked_twice_is_not_its_own_reply() -> None:
+    html = """<ol class="commentlist">
+      <li class="comment depth-1" id="li-comment-1"><article class="comment" id="comment-1">
+        <header><span class="author">Chris</span> <time datetime="2017-02-23T12:33">February 23, 2017</time>
+        <span class="reply"><a class="comment-reply-link">Reply</a></span></header>
+        <div class="content"><p>Good material on this site.</p></div></article>
+        <ol class="children"><li class="comment depth-2" id="li-comment-2"><article class="comment">
+          <header><span class="author">Amna</span></header><div class="content"><p>Thank you.</p></div>
+        </article></li></ol>
+      </li></ol>"""
+    assert _comments(html) == [
+        ("Chris", "2017-02-23T12:33", 0, "Good material on this site."),
+        ("Amna", None, 1, "Thank you."),
+    ]
+
+
+def test_table_thread_takes_author_time_and_indent_from_the_row() -> None:
+    def row(user: str, width: int, text: str) -> str:
+        return (
+            f'<tr class="athing comtr"><td><table><tr><td class="ind"><img src="s.gif" width="{width}"></td>'
+            f'<td><span class="comhead"><a class="hnuser">{user}</a> '
+            '<span class="age"><a>2 hours ago</a></span></span><br>'
+            f'<div class="comment"><span class="c00">{text}</span></div></td></tr></table></td></tr>'
+        )
+
+    html = (
+        '<table class="comment-tree">'
+        + row("peter", 0, "Thanks for this rant, it matches my visa story.")
+        + row("glenn", 40, "Same here, three years of waiting for nothing.")
+        + row("crab", 80, "Which country was that, if you do not mind saying?")
+        + row("dev1n", 0, "A new thread about career ladders at large firms.")
+        + "</table>"
+    )
+    got = _comments(html)
+    assert [(a, d) for a, _, d, _ in got] == [("peter", 0), ("glenn", 1), ("crab", 2), ("dev1n", 0)]
+    assert all(t == "2 hours ago" for _, t, _, _ in got)
+
+
+def test_author_from_the_name_not_a_profile_link_and_name_on_date_split() -> None:
+    html = """<ol class="commentlist">
+      <li class="comment" id="comment-1"><div class="comment-author"><a class="view_profile">Profile</a></div>
+        <div class="comment_author" data-username="SatanHimself">SatanHimself</div>
+        <div class="comment-body"><p>Nope, did not even need to read it.</p></div></li>
+      <li class="comment" id="comment-2"><div class="comment-author vcard">
+        <cite class="fn">Milan Griffes on September 12, 2018 at 4:47 pm</cite></div>
+        <div class="comment-body"><p>Any update on the follow-up paper?</p></div></li></ol>"""
+    assert [(a, t) for a, t, _, _ in _comments(html)] == [
+        ("SatanHimself", None),
+        ("Milan Griffes", "September 12, 2018 at 4:47 pm"),
+    ]
+
+
+def test_microdata_comments_with_a_wrote_header_and_login() -> None:
+    html = """<div><div itemscope itemtype="http://schema.org/UserComments" class="boardComment">
+      <table><tr><td>
+      <a href="https://launchpad.net/~tommy-trussell" class="person">Tommy Trussell (tommy-trussell)</a>
+      wrote <time datetime="2010-05-24T15:13:03">on 2010-05-24</time>:</td><td>#1</td></tr></table>
+      <div class="comment-text"><p>I am using an earlier version and it saves the password.</p></div></div>
+      <div itemscope itemtype="http://schema.org/UserComments" class="boardComment">
+      <table><tr><td><a href="https://launchpad.net/~ferry" class="person">Ferry Operator (official)</a>
+      wrote <time datetime="2010-05-25T10:00:00">on 2010-05-25</time>:</td><td>#2</td></tr></table>
+      <div class="comment-text"><p>Confirmed on our side, thanks for the report.</p></div></div></div>"""
+    got = _comments(html)
+    assert [a for a, _, _, _ in got] == ["Tommy Trussell", "Ferry Operator (official)"]
+    assert got[0][3] == "I am using an earlier version and it saves the password."
+
+
+def test_prefixed_widget_classes_and_levels_counted_from_zero() -> None:
+    def message(user: str, depth: int, text: str) -> str:
+        return (
+            f'<li><div class="sppre_message-view sppre_depth-{depth} sppre_conversation-message">'
+            f'<span class="sppre_username">{user}</span><span class="sppre_posted-at">15h</span>'
+            f'<div class="sppre_text-entity">{text}</div><span class="sppre_message-reply">Reply</span>'
+            "</div></li>"
+        )
+
+    html = (
+        '<div class="sppre_conversation"><ul class="sppre_messages-list">'
+        + message("Scal8585", 0, "They should all go to the White House.")
+        + message("mrjoeped", 1, "And you learned English grammar where?")
+        + message("S", 0, "Go away troll")
+        + "</ul></div>"
+    )
+    assert [(a, t, d, x) for a, t, d, x in _comments(html)] == [
+        ("Scal8585", "15h", 0, "They should all go to the White House."),
+        ("mrjoeped", "15h", 1, "And you learned English grammar where?"),
+        ("S", "15h", 0, "Go away troll"),
+    ]
+
+
+def test_comment_list_without_comment_classes_and_a_cite_author() -> None:
+    html = """<div id="comments"><ol id="commentsList">
+      <li class="clearfix"><div class="commentor-info"><div><a>Dread-neck</a>
+      <div>Party: Conservative</div></div></div>
+        <div class="comment-meta">Reply #1</div><div class="submitted-comment">
+        <p>People are leaving the state.</p></div>
+        <ul class="comment-controls"><li class="reply"><a>Reply</a></li><li class="report">
+        <a>Report Abuse</a></li></ul></li>
+      <li class="clearfix"><div class="commentor-info"><div><a>poorsinner101</a></div></div>
+        <div class="submitted-comment"><p>Not in my town they are not.</p></div></li></ol></div>
+      <ul class="ugccmt-comments"><li><div class="ugccmt-comment"><div class="ugccmt-info"><cite>
+      <a><strong>samsara</strong></a>
+      <span class="ugccmt-timestamp"><abbr>19 minutes ago</abbr></span></cite>
+      <blockquote class="ugccmt-commenttext">wise people know where to stop...</blockquote></div>
+      </div></li></ul>"""
+    got = _comments(html)
+    assert [(a, x) for a, _, _, x in got[:2]] == [
+        ("Dread-neck", "People are leaving the state."),
+        ("poorsinner101", "Not in my town they are not."),
+    ]
+
+
+def test_cite_names_the_commenter_and_the_time_comes_off_it() -> None:
+    html = """<div class="yom-comments"><ul class="ugccmt-comments"><li><div class="ugccmt-comment">
+      <div class="ugccmt-info"><cite><a><strong>samsara</strong></a>
+      <span class="ugccmt-timestamp"><abbr>19 minutes ago</abbr></span></cite>
+      <blockquote class="ugccmt-commenttext">wise people know where to stop...</blockquote></div></div></li>
+      <li><div class="ugccmt-comment"><div class="ugccmt-info"><cite><a><strong>i</strong></a>
+      <span class="ugccmt-timestamp"><abbr>2 hours ago</abbr></span></cite>
+      <blockquote class="ugccmt-commenttext">Forrest Gump can handle the company.</blockquote>
+      </div></div></li>
+      </ul></div>"""
+    assert [(a, t, x) for a, t, _, x in _comments(html)] == [
+        ("samsara", "19 minutes ago", "wise people know where to stop..."),
+        ("i", "2 hours ago", "Forrest Gump can handle the company."),
+    ]
+
+
+def test_buttons_counters_and_recent_comment_widgets_are_no_comments() -> None:
+    html = """<div class="comments-button"><a>View comments</a><span class="comment-count">941</span></div>
+      <div class="bylineComments"><div>By Harriet Alexander, Andrew Marszal and Josie Ensor</div></div>
+      <aside><ul class="recentcomments"><li class="recentcomments">
+      <a>casper</a> bei <a>Die Macht der Nostalgie</a></li>
+      <li class="recentcomments"><a>Jack</a> bei <a>Zahlenfreunde und andere Geschichten</a></li></ul></aside>
+      <div id="comments"><p>You must login or create an account to comment.</p></div>"""
+    assert _comments(html) == []
+
+
+def test_site_name_comes_off_the_title() -> None:
+    from unspun.readers.html import split_site_name
+
+    assert split_site_name("TechCrunch | 2005 Zuckerberg Didn't Want It", ["TechCrunch"]) == (
+        "2005 Zuckerberg Didn't Want It",
+        "TechCrunch",
+    )
+    assert split_site_name("Headline Here - Reuters", []) == ("Headline Here", "Reuters")
+    assert split_site_name("Anthony Lynn: we needed to win - Part 2", ["profootballtalk"]) == (
+        "Anthony Lynn: we needed to win - Part 2",
+        None,
+    )
+    doc = _doc(
+        "<html><head><title>Ferry cuts confirmed | The Island Voice</title></head><body>"
+        + ARTICLE.replace("<h1>Ferry cuts</h1>", "")
+        + "</body></html>"
+    )
+    assert doc.title == "Ferry cuts confirmed" and doc.site == "The Island Voice"
+
+
+def test_boilerplate_lines_and_flattened_controls_are_no_article_text() -> None:
+    words = "Home News Sport Weather Login Register Search Menu Help".split()
+    nav = "".join(f"<span>{w}</span><br>" for w in words)
+    doc = _doc(
+        "<html><head><title>Ferry cuts</title></head><body><article><h1>Ferry cuts</h1>"
+        f"<div>{nav}</div><p>Advertisement - story continues below</p>"
+        "<p>READ MORE: Bridge tolls rise again</p>"
+        "<p>Guidelines | FAQ | Support | API | Security | Lists</p>"
+        + "<p>" + SENTENCE * 4 + "</p></article></body></html>"
+    )
+    for junk in ("story continues below", "READ MORE", "Guidelines |", "Weather"):
+        assert junk not in doc.text
+
+
+def test_the_comment_forms_heading_is_never_the_title() -> None:
+    doc = _doc(
+        "<html><head><title>Ferry cuts</title></head><body>"
+        '<div id="respond"><h3 id="reply-title">Join the Discussion <small><a>Cancel reply</a></small></h3>'
+        "<form><textarea></textarea></form></div>" + ARTICLE + "</body></html>"
+    )
+    assert doc.title == "Ferry cuts" and "Cancel reply" not in doc.text
+    from unspun.readers.html import _conv
+
+    for heading in ("Join the Discussion Cancel reply", "Leave a Reply Cancel reply", "Post a comment"):
+        assert _conv()["_heading"].fullmatch(heading)

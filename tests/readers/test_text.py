@@ -115,3 +115,69 @@ def test_crlf_text_offsets_exact() -> None:
         "A paragraph, I think.",
         "Hello there.",
     ]
+
+
+def _comment_rows(text: str) -> list[tuple[str | None, str | None, str]]:
+    doc = _doc(text)
+    return [
+        (b.attrs["author"], b.attrs["time"], doc.text[b.start : b.end])
+        for b in doc.blocks
+        if b.kind == "comment"
+    ]
+
+
+ARTICLE = (
+    "Ferry cuts\n\nThe council voted on Tuesday to cut the winter ferry service.\n\n"
+    "2 responses to ferry cuts\n\n"
+)
+
+
+def test_says_headers_with_a_date_line_and_comments_of_several_paragraphs() -> None:
+    text = ARTICLE + (
+        "thelastchargersfan says:\nNovember 19, 2019 at 6:34 am\n\nIt's a dumpster fire.\n\n"
+        "And it will not get better.\n\n"
+        "smarter than you says:\nNovember 19, 2019 at 12:07 pm\n\nWhat a worthless team.\n"
+    )
+    assert _comment_rows(text) == [
+        (
+            "thelastchargersfan",
+            "November 19, 2019 at 6:34 am",
+            "It's a dumpster fire.\n\nAnd it will not get better.",
+        ),
+        ("smarter than you", "November 19, 2019 at 12:07 pm", "What a worthless team."),
+    ]
+
+
+def test_name_on_date_said_headers_keep_colons_and_lists_inside_the_comment() -> None:
+    text = ARTICLE + (
+        "Milan Griffes on September 12, 2018 at 4:47 pm said:\n\nAny update on the paper?\n\n"
+        "Paper here: https://example.org/paper\n\n"
+        "Catherine (GiveWell) on September 13, 2018 at 5:23 pm said:\n\nIn favor of giving now:\n"
+        "* It may become less cost-effective later.\n* Good done today may earn interest.\n"
+    )
+    rows = _comment_rows(text)
+    assert [(a, t) for a, t, _ in rows] == [
+        ("Milan Griffes", "September 12, 2018 at 4:47 pm"),
+        ("Catherine (GiveWell)", "September 13, 2018 at 5:23 pm"),
+    ]
+    assert rows[0][2].endswith("Paper here: https://example.org/paper")
+    assert rows[1][2].endswith("* Good done today may earn interest.")
+
+
+def test_name_line_then_time_line_header() -> None:
+    text = ARTICLE + (
+        "5 comments\n\nSatanHimself\n12.29.14 at 9:14 pm\n\nNope, did not need to read it.\n\n"
+        "stevehandjobs\n12.29.14 at 9:15 pm\n\nJesus.\nPeople are morons.\n"
+    )
+    assert _comment_rows(text) == [
+        ("SatanHimself", "12.29.14 at 9:14 pm", "Nope, did not need to read it."),
+        ("stevehandjobs", "12.29.14 at 9:15 pm", "Jesus.\nPeople are morons."),
+    ]
+
+
+def test_advertisement_and_read_more_lines_are_not_paragraphs() -> None:
+    doc = _doc(
+        "Ferry cuts\n\nThe council voted on Tuesday.\n\nAdvertisement - story continues below\n\n"
+        "READ MORE: Bridge tolls rise again\n\nThe vote was close.\n"
+    )
+    assert _texts(doc, "paragraph") == ["The council voted on Tuesday.", "The vote was close."]

@@ -146,8 +146,10 @@ def test_summary_is_the_worst_sentence_and_spans_keep_offsets() -> None:
     assert set(scores) == {"TOXICITY", "IDENTITY_ATTACK"}  # SEVERE_TOXICITY 0.6 < its threshold 0.9
     assert scores["TOXICITY"]["summaryScore"] == {"value": pytest.approx(0.9), "type": "PROBABILITY"}
     spans = scores["TOXICITY"]["spanScores"]
-    assert [(s["begin"], s["end"]) for s in spans] == [(0, 16), (19, 37)]
-    assert text[spans[1]["begin"] : spans[1]["end"]] == "Nasty words there."
+    # offsets in UTF-16 code units, as Perspective and JavaScript count: the emoji before span 2 counts two
+    assert [(s["begin"], s["end"]) for s in spans] == [(0, 16), (20, 38)]
+    utf16 = text.encode("utf-16-le")
+    assert utf16[2 * spans[1]["begin"] : 2 * spans[1]["end"]].decode("utf-16-le") == "Nasty words there."
     assert response["languages"] == ["en"] and response["detectedLanguages"] == ["en"]
     assert "clientToken" not in response
 

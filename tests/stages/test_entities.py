@@ -125,3 +125,34 @@ def test_possessive_and_article_are_not_in_the_canonical_name() -> None:
     for s in doc.layers["entities"]:
         assert not s.attrs["canonical"].lower().startswith("the ")
         assert not s.attrs["canonical"].endswith(("'s", "'"))
+
+
+def test_particle_surname_is_one_person() -> None:
+    doc = entities_of(
+        "European Commission President Ursula von der Leyen said the bloc would respond. "
+        "Von der Leyen added that talks would continue."
+    )
+    person = cluster_of(doc, "Ursula von der Leyen")
+    assert {t for t, _, _ in person} == {"Ursula von der Leyen", "Von der Leyen"}
+    assert {(label, c) for _, label, c in person} == {("PERSON", "Ursula von der Leyen")}
+    assert not any(doc.span_text(s) == "Leyen" for s in doc.layers["entities"])
+
+
+def test_nationality_is_not_an_organisations_short_form() -> None:
+    doc = entities_of(
+        "The Syrian Democratic Forces (SDF) said on Monday that Syrian troops had moved north of the river."
+    )
+    sdf = cluster_of(doc, "SDF")
+    assert "Syrian" not in {t for t, _, _ in sdf}
+
+
+def test_dateline_capitals_are_a_place() -> None:
+    doc = entities_of("BEIRUT (Reuters) - Officials in Lebanon said on Monday that the port would reopen.")
+    assert [label for t, label, _ in cluster_of(doc, "BEIRUT")] == ["GPE"]
+
+
+def test_owner_possessive_splits_two_organisations() -> None:
+    doc = entities_of("The video was distributed by RT's Ruptly agency on Tuesday, officials said.")
+    texts = {doc.span_text(s): s.label for s in doc.layers["entities"]}
+    assert texts.get("RT") == "ORG" and texts.get("Ruptly") == "ORG"
+    assert "RT's Ruptly" not in texts

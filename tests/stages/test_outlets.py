@@ -104,3 +104,17 @@ def test_site_outlet_without_site_or_url_is_none() -> None:
     assert site_outlet(Document(text="x")) is None
     unknown = site_outlet(Document(text="x", url="https://blog.example.org/post/1"))
     assert unknown is not None and unknown.domain == "blog.example.org" and unknown.profile is None
+
+
+def test_one_row_per_outlet_whatever_form_each_place_wrote() -> None:
+    from unspun.document import Document, Span
+    from unspun.stages.outlets import find_outlets
+
+    first = "The story was first reported by the Valley Herald."
+    text = first + "\n\nA user posted a story about an illness."
+    doc = Document(text=text)
+    doc.add("structure", Span(0, len(first), "editorial"))
+    credit = {"outlet": "Valley Herald Online", "url": None, "passage": 0}
+    doc.add("structure", Span(len(first) + 2, len(text), "quoted", attrs=credit))
+    rows = find_outlets(doc).outlets
+    assert [(o.canonical, o.mentions, o.carries_quoted) for o in rows] == [("Valley Herald", 1, True)]

@@ -219,3 +219,150 @@ def test_outlet_mentions_the_structure_stage_reads() -> None:
     names = [(m.name, m.canonical) for m in find_outlet_mentions(text)]
     assert names == [
         ("Coastal Ledger", "Coastal Ledger"), ("Ledger", "Coastal Ledger"), ("Reuters", "Reuters")]
+
+
+# -- where a passage's outlet is written (real-page rules, on hand-built snippets) --------------------
+
+
+def test_credit_lines_name_an_outlet_not_a_posts_byline() -> None:
+    from unspun.stages.structure import credit_line, is_social_post_credit
+
+    assert credit_line("[Engadget]") == "Engadget"
+    assert credit_line("— Reuters") == "Reuters"
+    assert credit_line("(The Verge)") == "The Verge"
+    assert credit_line("— Abby D. Phillip (@abbydphillip) December 11, 2016") is None
+    assert credit_line("[The reporter asked him twice. He said no.]") is None
+    assert credit_line("[a lower-case aside]") is None
+    assert is_social_post_credit("— Teen Vogue (@TeenVogue) December 12, 2016")
+    assert not is_social_post_credit("— Reuters")
+
+
+def test_an_outlet_that_receives_words_does_not_carry_them() -> None:
+    from unspun.gazetteer import find_outlet_mentions
+    from unspun.stages.structure import carrier_mentions
+
+    text = "In an interview with the BBC, he said so. He later told CNN the same, as Reuters reported."
+    carriers = carrier_mentions(text, find_outlet_mentions(text), 0, len(text))
+    assert [m.canonical for m in carriers] == ["Reuters"]
+
+
+def test_introducing_sentence_names_the_carrier() -> None:
+    from unspun.gazetteer import find_outlet_mentions
+    from unspun.stages.structure import introduces, lead_in_outlet
+
+    text = "The Guardian covered it first. Then, as summarized by CNN, the statement went on:"
+    assert introduces(text) and introduces("Hilarious copy, below.") and not introduces("He left.")
+    assert lead_in_outlet(text, 0, len(text), find_outlet_mentions(text)) == "CNN"
+
+
+def _structure_of(content: str) -> list[tuple[str, str | None, str]]:
+    doc = PIPELINE.analyze(source_from_string(content))
+    return [(s.label, s.attrs.get("outlet"), doc.span_text(s)[:24]) for s in doc.layers["structure"]]
+
+
+REVIEWS_TXT = """The Early Reviews Are In
+
+I read every review so you don't have to. Here's what the critics say:
+
+What Does It Offer?
+
+The service streams games from a data centre, and the company has promised a lot of things at launch.
+
+[Engadget]
+
+It isn't a console. It's a platform for streaming games, and it works on phones, tablets and laptops.
+
+Performance is promising at worst, and impressive at best, on a fast home connection.
+
+[Tom's Guide]
+
+I think I'll wait a year before buying one.
+"""
+
+
+def test_plain_text_credit_lines_close_passages_back_to_a_boundary() -> None:
+    got = _structure_of(REVIEWS_TXT)
+    quoted = [(outlet, text) for label, outlet, text in got if label == "quoted"]
+    assert [(outlet, text[:12]) for outlet, text in quoted] == [
+        ("Engadget", "The service "),
+        ("Tom's Guide", "It isn't a c"),
+        ("Tom's Guide", "Performance "),
+    ]
+    assert got[-1][0] == "editorial"  # the writer's own closing line
+
+
+def test_plain_text_introduction_opens_one_passage() -> None:
+    text = (
+        "Giuliani Is Out\n\nI never thought he had a chance.\n\n"
+        "In the statement, as summarized by CNN, the president-elect praised him:\n\n"
+        '"Rudy is an extraordinarily talented and patriotic American," Trump said in the statement.\n\n'
+        "Trump went on to praise his counsel, officials said on Friday.\n"
+    )
+    got = _structure_of(text)
+    assert [(label, outlet) for label, outlet, _ in got[1:]] == [
+        ("editorial", None),
+        ("editorial", None),
+        ("quoted", "CNN"),
+        ("editorial", None),
+    ]
+
+
+def test_plain_text_news_prose_without_an_outlet_is_the_pages_own_report() -> None:
+    text = (
+        "Obama on guns\n\nMr Obama said on Friday that he was frustrated, officials said.\n\n"
+        "In an interview with the BBC, Mr Obama said it was distressing, aides confirmed on Monday.\n\n"
+        "He added that the issue would return, according to officials.\n"
+    )
+    assert {label for label, _, _ in _structure_of(text)} == {"title", "editorial"}
+
+
+def _html(body: str) -> str:
+    head = "<html><head><title>A page</title></head>"
+    return f"{head}<body><article><h1>A page</h1>{body}</article></body></html>"
+
+
+LONG = "The company said the figures for the quarter were better than expected by most analysts. " * 2
+
+
+def test_html_credit_after_a_blockquote_even_when_it_is_a_link() -> None:
+    body = (
+        f"<p>I read the reviews of the new console this week. {LONG}</p>"
+        f"<blockquote><p>{LONG}</p></blockquote>"
+        '<p><strong>[</strong><a href="https://www.theverge.com/review"><strong>The Verge</strong></a>'
+        "<strong>]</strong></p>"
+        f"<p>My own view is different and I will explain why. {LONG}</p>"
+    )
+    quoted = [(o, t) for label, o, t in _structure_of(_html(body)) if label == "quoted"]
+    assert quoted and {o for o, _ in quoted} == {"The Verge"}
+
+
+def test_html_introducing_sentence_wins_over_an_outlet_named_inside() -> None:
+    body = (
+        f"<p>I have been following this story for weeks. {LONG}</p>"
+        "<p>As the Post and Courier newspaper reported on Sunday:</p>"
+        "<blockquote><p>The mayor, who wrote in The New York Times last year that the port was safe, "
+        f"declined to comment. {LONG}</p></blockquote>"
+        f"<p>So much for that. {LONG}</p>"
+    )
+    quoted = [o for label, o, _ in _structure_of(_html(body)) if label == "quoted"]
+    assert quoted == ["Post and Courier"]
+
+
+def test_html_embedded_post_and_unquoted_news_prose_are_not_passages() -> None:
+    body = (
+        f"<p>Here is what people said online about it this morning. {LONG}</p>"
+        '<blockquote class="twitter-tweet"><p>Whatever you say, Donald!</p>'
+        "<p>— Teen Vogue (@TeenVogue) December 12, 2016</p></blockquote>"
+        f"<p>Officials said on Tuesday that the port would reopen, according to documents. {LONG}</p>"
+    )
+    assert "quoted" not in {label for label, _, _ in _structure_of(_html(body))}
+
+
+def test_html_blockquote_opening_with_its_own_speech_attribution_is_direct_speech() -> None:
+    body = (
+        f"<p>The prince gave a long interview this week. {LONG}</p>"
+        "<blockquote><p>He instead told the BBC interviewer: “I took the judgement call that it was "
+        "the honourable thing to do.”</p></blockquote>"
+        f"<p>How very noble of him, I must say. {LONG}</p>"
+    )
+    assert "quoted" not in {label for label, _, _ in _structure_of(_html(body))}

@@ -63,3 +63,30 @@ def test_rationale_scores_token_and_iou() -> None:
     assert r["token_f1"] == pytest.approx(0.4)
     # spans: gold {(1,3),(5,6)}, {(0,1)}; pred {(1,3)}, {(2,3)}: 1 of 2 predicted matches, 1 of 3 gold
     assert r["iou_f1"] == pytest.approx(2 * 0.5 * (1 / 3) / (0.5 + 1 / 3))
+
+
+# --- SemEval-2020 Task 11 (propaganda) ---------------------------------------------------------------------
+def test_si_partial_overlap_credit() -> None:
+    # half of the prediction overlaps half of the gold span
+    assert M.si_scores({"a": [(5, 15)]}, {"a": [(0, 10)]}) == {"precision": 0.5, "recall": 0.5, "f1": 0.5}
+    # two short predictions inside one gold span: precise, but they cover 4 of its 10 characters
+    s = M.si_scores({"a": [(0, 2), (4, 6)]}, {"a": [(0, 10)]})
+    assert s["precision"] == 1.0 and abs(s["recall"] - 0.4) < 1e-12
+    assert abs(s["f1"] - 2 * 0.4 / 1.4) < 1e-12
+    # overlapping predictions are merged before scoring, as the task's scorer reads a submission
+    assert M.si_scores({"a": [(0, 6), (4, 10)]}, {"a": [(0, 10)]})["f1"] == 1.0
+    # sums run over all articles: a missed article costs recall, not precision
+    s = M.si_scores({"a": [(0, 10)]}, {"a": [(0, 10)], "b": [(0, 4)]})
+    assert s["precision"] == 1.0 and s["recall"] == 0.5
+    assert M.si_scores({}, {"a": [(0, 10)]}) == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+
+
+def test_tc_micro_and_macro_f1() -> None:
+    labels = ("LL", "NC", "D", "R")
+    res = M.tc_scores(["LL", "LL", "NC", "D"], ["LL", "NC", "NC", "D"], labels)
+    assert res["micro_f1"] == 0.75
+    per = res["per_label"]
+    assert set(per) == {"LL", "NC", "D"}  # R occurs in neither gold nor predictions
+    assert per["LL"] == {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2}
+    assert per["NC"]["precision"] == 0.5 and per["NC"]["recall"] == 1.0
+    assert abs(res["macro_f1"] - (2 / 3 + 2 / 3 + 1.0) / 3) < 1e-12

@@ -28,6 +28,9 @@ BLOCK_SEPARATOR = "\n\n"
 LARGE_TEXT_CHARS = 3_000_000
 # A page whose every block is shorter than this and ends without a full stop has no article.
 MIN_PROSE_WORDS = 4
+# A block of at least this many lines, this share of them labels (not prose), is a page's controls.
+NAV_MIN_LINES = 8
+NAV_LABEL_SHARE = 0.7
 _NOT_CONTENT_TAGS = {"nav", "header", "footer", "aside", "menu"}
 # Elements that end a line when their text is flattened.
 _BLOCK_TAGS = {
@@ -89,15 +92,39 @@ def _conv() -> dict[str, Any]:
     conv["_item_class"] = re.compile("|".join(conv["html_item_classes"]), re.IGNORECASE)
     conv["_item_id"] = re.compile("|".join(conv["html_item_ids"]), re.IGNORECASE)
     conv["_section"] = re.compile("|".join(conv["html_section_patterns"]), re.IGNORECASE)
+    conv["_list"] = re.compile("|".join(conv["html_list_patterns"]), re.IGNORECASE)
     conv["_says"] = re.compile(rf"\s*\b(?:{verbs})\s*:?\s*$", re.IGNORECASE)
+    conv["_header"] = re.compile(
+        rf"(?P<author>[^\s:][^:]{{0,60}}?)\s+(?:{verbs})(?:\s+(?:on|at)\s+[^:]{{1,60}})?\s*:", re.IGNORECASE
+    )
     conv["_heading"] = re.compile("|".join(f"(?:{p})" for p in conv["headings"]), re.IGNORECASE)
     conv["_action"] = re.compile("|".join(f"(?:{p})" for p in conv["action_lines"]), re.IGNORECASE)
     conv["_time"] = re.compile("|".join(f"(?:{p})" for p in conv["times"]), re.IGNORECASE)
+    conv["_boilerplate"] = re.compile("|".join(f"(?:{p})" for p in conv["boilerplate_lines"]), re.IGNORECASE)
+    times = "|".join(f"(?:{p})" for p in conv["times"])
+    conv["_author_on_time"] = re.compile(
+        rf"(?P<author>.+?)\s+(?:(?:on|at|[·|•—–-])\s+)?(?P<time>(?:{times}).*)", re.IGNORECASE
+    )
+    conv["_not_author"] = re.compile("|".join(f"(?:{p})" for p in conv["not_author_names"]), re.IGNORECASE)
+    bullets = "".join(re.escape(b) for b in conv["bullet_markers"])
+    conv["_separator"] = re.compile(rf"[{bullets}|]{{1,3}}")
     return conv
 
 
+# Above this share of link text an item is a list of links (a "recent comments" widget), not a comment.
+MAX_LINK_SHARE = 0.6
+# Items found only by their container's name ("comments") must be at least this many to be a thread.
+MIN_FALLBACK_COMMENTS = 2
+# Lines of a comment's flattened text searched for a "NAME wrote on DATE:" header.
+HEADER_LINES = 4
+# A widget's or a site's prefix on its class names ("sppre_username", "fig-comment"): the name after it
+# counts too.
+_VENDOR_PREFIX_RE = re.compile(r"^[a-z0-9]{2,8}[_-](?=[a-z])")
+
+
 def _classes(el: Any) -> list[str]:
-    return (el.get("class") or "").split()
+    names = (el.get("class") or "").split()
+    return names + [c[m.end() :] for c in names if (m := _VENDOR_PREFIX_RE.match(c))]
 
 
 def _tag(el: Any) -> str:
@@ -145,6 +172,12 @@ def _is_item(el: Any) -> bool:
     conv = _conv()
     if any(conv["_item_class"].fullmatch(c) for c in _classes(el)):
         return True
+    if (el.get("itemtype") or "").rstrip("/").rsplit("/", 1)[-1] in conv["html_item_types"]:
+        return True  # schema.org microdata: the page says it is a comment
+    parent = el.getparent()
+    if _tag(el) == "li" and parent is not None and _tag(parent) in ("ol", "ul"):
+        if any(conv["_list"].search(n) for n in [parent.get("id") or "", *_classes(parent)]):
+            return True  # <ol id="commentsList"><li class="clearfix">
     if conv["_item_id"].fullmatch(el.get("id") or "") and _in_section(el):
         return True
     # Disqus-style: <li class="post"> items inside a #post-list / #disqus_thread container.
@@ -205,15 +238,55 @@ def _first(el: Any, classes: list[str], stop: set[Any]) -> Any | None:
     return None
 
 
+def _author(el: Any, nested: set[Any]) -> tuple[Any | None, str | None]:
+    """The element naming a comment's author, and the name: a known author class or `itemprop=author`, a
+    `data-username`-like attribute (a login, where the page shows no name), or a "NAME wrote on DATE:"
+    header; a link label ("Profile") is no name."""
+    conv = _conv()
+    def outside_quotes(a: Any) -> bool:
+        quoting = ("blockquote", "q")
+        return a not in nested and not any(_tag(p) in quoting or p in nested for p in a.iterancestors())
+
+    candidates = [_first(el, [cls], nested) for cls in conv["html_author_classes"]]
+    candidates.append(next((a for a in el.iter() if a.get("itemprop") == "author" and a not in nested), None))
+    candidates += [next((a for a in el.iter(t) if outside_quotes(a)), None) for t in conv["html_author_tags"]]
+    for author_el in candidates:
+        if author_el is None:
+            continue
+        name = conv["_says"].sub("", flatten(author_el, nested).split("\n")[0]).strip()
+        if name and not conv["_not_author"].fullmatch(name):
+            return author_el, _display_name(name, el)
+    for a in el.iter():
+        if a in nested or any(p in nested for p in a.iterancestors()):
+            continue
+        for attr in conv["html_author_attributes"]:
+            if (name := (a.get(attr) or "").strip()) and not conv["_not_author"].fullmatch(name):
+                # the element is left out of the text only when it is the name and nothing else
+                return (a if a is not el and flatten(a) == name else None), name
+    # a header line "NAME wrote on DATE:" / "NAME says:" before the text
+    # (its first lines joined: source line breaks inside the header survive flattening)
+    head = " ".join(flatten(el, nested).split("\n")[:HEADER_LINES])
+    if (m := conv["_header"].match(head)) and not conv["_not_author"].fullmatch(m.group("author")):
+        return None, _display_name(m.group("author").strip(), el)
+    return None, None
+
+
+def _display_name(name: str, el: Any) -> str:
+    """"Tommy Trussell (tommy-trussell)" -> "Tommy Trussell": a login in parentheses after the shown name
+    (a lowercase handle that the comment's profile link holds) is not part of it; "Catherine (GiveWell)"
+    and "Ferry Operator (official)" keep theirs."""
+    m = re.fullmatch(r"(?P<shown>.+?)\s+\((?P<login>[a-z0-9._-]+)\)", name)
+    if m is None:
+        return name
+    login = m.group("login")
+    in_profile_link = any(login in (a.get("href") or "") for a in el.iter("a"))
+    return m.group("shown") if in_profile_link else name
+
+
 def _comment_of(el: Any, nested: set[Any]) -> tuple[str, str | None, str | None]:
     """Text, author and time of one comment item; `nested` are the item's reply subtrees."""
     conv = _conv()
-    author_el = _first(el, conv["html_author_classes"], nested)
-    if author_el is None:
-        author_el = next((a for a in el.iter() if a.get("itemprop") == "author" and a not in nested), None)
-    author = flatten(author_el, nested).split("\n")[0] if author_el is not None else None
-    if author:
-        author = conv["_says"].sub("", author).strip() or None
+    author_el, author = _author(el, nested)
     time_el = next((t for t in el.iter("time") if not any(a in nested for a in t.iterancestors())), None)
     time = None
     if time_el is not None:
@@ -222,21 +295,24 @@ def _comment_of(el: Any, nested: set[Any]) -> tuple[str, str | None, str | None]
         time_el = _first(el, conv["html_time_classes"], nested)
         if time_el is not None:
             time = flatten(time_el) or None
+    if author and (split := conv["_author_on_time"].fullmatch(author)):
+        author, time = split.group("author").strip(), time or split.group("time").strip()
+    # The author's and the time's elements stay out of the text even inside the content element (themes
+    # put a header with both in "content").
+    skip = set(nested) | {e for e in (author_el, time_el) if e is not None}
     content = _first(el, conv["html_content_classes"], nested)
     if content is not None:
-        text = flatten(content, nested)
+        text = flatten(content, skip)
     else:
-        skip = set(nested)
         for cls in conv["html_meta_classes"]:
             skip.update(e for e in el.iter() if cls in [c.lower() for c in _classes(e)])
-        for extra in (author_el, time_el):
-            if extra is not None:
-                skip.add(extra)
         text = flatten(el, skip)
     lines = [
         ln
         for ln in text.split("\n")
         if not conv["_action"].fullmatch(ln)
+        and not conv["_separator"].fullmatch(ln)
+        and not conv["_boilerplate"].fullmatch(ln)
         and not conv["_heading"].fullmatch(ln)
         and not (time and ln == time)
         and not (author and conv["_says"].sub("", ln).strip() == author)
@@ -245,19 +321,107 @@ def _comment_of(el: Any, nested: set[Any]) -> tuple[str, str | None, str | None]
 
 
 def _depth_class(el: Any) -> int | None:
+    """The thread level a class or attribute names ("depth-2", data-depth); counted from 0 or from 1
+    depending on the markup (`_levels` makes them start at 0)."""
     for c in _classes(el):
         if m := re.fullmatch(r"depth-(\d+)", c):
-            return int(m.group(1)) - 1
+            return int(m.group(1))
     depth = el.get("data-depth") or el.get("data-level")
     return int(depth) if depth and depth.isdigit() else None
+
+
+def _item_bodies(items: list[Any]) -> set[Any]:
+    """Items that are the body of the item around them, not a reply to it: `li.comment > article.comment`
+    (one comment marked twice). An inner item of another tag that is the outer one's only item outside its
+    reply containers is its body; counting it as a reply put every comment one level too deep."""
+    item_set = set(items)
+    reply_classes = {c.lower() for c in _conv()["html_children_classes"]}
+    bodies: set[Any] = set()
+    for el in items:
+        inner = [
+            d
+            for d in el.iterdescendants()
+            if d in item_set and next((a for a in d.iterancestors() if a in item_set), None) is el
+        ]
+        def in_replies(d: Any, el: Any = el) -> bool:
+            return any(
+                {c.lower() for c in _classes(a)} & reply_classes for a in d.iterancestors() if a is not el
+            )
+
+        outside_replies = [d for d in inner if not in_replies(d) or d.getparent() is el]
+        if len(outside_replies) == 1 and _tag(outside_replies[0]) != _tag(el):
+            bodies.add(outside_replies[0])
+    return bodies
+
+
+def _rows(items: list[Any]) -> dict[Any, Any]:
+    """Table-based threads (Hacker News): the outermost table row around each item that holds no other
+    item. The row carries the author, the time and the indentation; the item only the text."""
+    item_set = set(items)
+    rows: dict[Any, Any] = {}
+    for el in items:
+        row = None
+        for a in el.iterancestors():
+            if a in item_set:
+                break
+            if _tag(a) == "tr":
+                if any(d in item_set and d is not el for d in a.iterdescendants()):
+                    break
+                row = a
+        if row is not None:
+            rows[el] = row
+    return rows
+
+
+def _row_indent(row: Any) -> int | None:
+    """The indentation of a thread row: an `indent` attribute, or the width of the spacer image in its
+    indentation cell (`td.ind`)."""
+    for el in row.iter():
+        if not _tag(el):
+            continue
+        value = el.get("indent")
+        if value is None and "ind" in _classes(el):
+            img = next(el.iter("img"), None)
+            value = img.get("width") if img is not None else None
+        if value is not None and value.strip().isdigit():
+            return int(value)
+    return None
+
+
+def _levels(items: list[Any], rows: dict[Any, Any]) -> list[int] | None:
+    """Thread levels of a flat markup: "depth-N" classes, else rows' indentation in units of the smallest
+    step; None when the markup shows no level."""
+    named = [_depth_class(el) for el in items]
+    if any(d is not None for d in named) and len({d for d in named if d is not None}) > 1:
+        base = min(d for d in named if d is not None)  # WordPress counts from 1, Spot.IM from 0
+        return [(d if d is not None else base) - base for d in named]
+    indents = [_row_indent(rows[el]) if el in rows else None for el in items]
+    steps = sorted({i for i in indents if i})
+    if not steps:
+        return None
+    return [round((i or 0) / steps[0]) for i in indents]
+
+
+def _link_share(el: Any, nested: set[Any]) -> float:
+    """The share of an item's text that is link text: a "recent comments" widget lists links to posts."""
+    text = len(flatten(el, nested))
+    links = sum(
+        len(flatten(a, nested)) for a in el.iter("a") if not any(p in nested for p in a.iterancestors())
+    )
+    return links / text if text else 0.0
 
 
 def read_thread(root: Any) -> tuple[list[ThreadComment], list[Any]]:
     """The comments in the markup, in page order, and the top-level item elements (to remove them)."""
     items = [el for el in root.iter() if _tag(el) and _is_item(el)]
-    if not items:
+    fallback = not items
+    if items:
+        bodies = _item_bodies(items)
+        items = [el for el in items if el not in bodies]
+    else:
         items = _fallback_items(root)
     item_set = set(items)
+    rows = _rows(items)
     index = {el: i for i, el in enumerate(items)}
     comments: list[ThreadComment] = []
     for el in items:
@@ -267,20 +431,29 @@ def read_thread(root: Any) -> tuple[list[ThreadComment], list[Any]]:
         for cls in _conv()["html_children_classes"]:
             children.update(d for d in el.iterdescendants() if cls in [c.lower() for c in _classes(d)])
         text, author, time = _comment_of(el, children)
+        if el in rows:  # the row around the text holds the author and the time
+            _, row_author, row_time = _comment_of(rows[el], children | {el})
+            author, time = author or row_author, time or row_time
+        weak = not _prose(text) or _link_share(el, children) > MAX_LINK_SHARE
+        if author is None and time is None and weak:
+            text = ""  # with nobody and no time to it, a button, a counter or a list of links is no comment
         comments.append(
             ThreadComment(text, author, time, len(ancestors), index[ancestors[0]] if ancestors else None)
         )
     keep = [i for i, c in enumerate(comments) if c.text]
-    # Depth from "depth-N" classes when the markup is flat (some themes do not nest replies).
-    if all(c.depth == 0 for c in comments) and any((_depth_class(el) or 0) > 0 for el in items):
+    if fallback and len(keep) < MIN_FALLBACK_COMMENTS:
+        keep = []  # one block in a container named "comments" is a byline or a counter, not a thread
+    # Depth from "depth-N" classes or row indentation when the markup is flat (some themes and table
+    # threads do not nest replies).
+    levels = _levels(items, rows) if all(c.depth == 0 for c in comments) else None
+    if levels is not None:
         stack: list[int] = []
-        for i, el in enumerate(items):
-            depth = _depth_class(el) or 0
+        for i, depth in enumerate(levels):
             del stack[depth:]
             comments[i].depth = len(stack)
             comments[i].parent = stack[-1] if stack else None
             stack.append(i)
-    top = [el for el in items if not any(a in item_set for a in el.iterancestors())]
+    top = [rows.get(el, el) for el in items if not any(a in item_set for a in el.iterancestors())]
     # Re-index after dropping empty items (a deleted comment still holds its replies).
     renumber = {old: new for new, old in enumerate(keep)}
     result = []
@@ -302,13 +475,42 @@ def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
-def _cites(root: Any) -> list[tuple[str, str]]:
-    """(normalised text, cite URL) of each blockquote/q with a cite attribute."""
+@dataclass(frozen=True, slots=True)
+class _QuoteSource:
+    """What the markup says about one quotation element: its text (normalised), its cite URL, and the
+    credit line right after it ("[Engadget]", often a link that trafilatura drops as navigation)."""
+
+    text: str
+    cite: str | None
+    credit: str | None
+
+
+# A credit line after a quotation is a few words; longer text is the article going on.
+CREDIT_MAX_CHARS = 80
+
+
+def _credit_after(el: Any) -> tuple[str | None, str | None]:
+    """The short line right after a quotation element, and the link in it (the credited page)."""
+    nxt = el.getnext()
+    while nxt is not None and not _tag(nxt):  # comments, processing instructions
+        nxt = nxt.getnext()
+    if nxt is None or (el.tail or "").strip() or _tag(nxt) not in ("p", "div", "cite", "figcaption", "span"):
+        return None, None
+    text = flatten(nxt).replace("\n", " ")
+    if not text or len(text) > CREDIT_MAX_CHARS:
+        return None, None
+    link = next((a.get("href") for a in nxt.iter("a") if (a.get("href") or "").startswith("http")), None)
+    return text, link
+
+
+def _cites(root: Any) -> list[_QuoteSource]:
+    """The quotation elements (blockquote, q) that say where they come from: a cite URL or a credit after."""
     out = []
     for el in root.iter("blockquote", "q"):
-        cite = el.get("cite")
-        if cite:
-            out.append((_norm(flatten(el)), cite.strip()))
+        cite = (el.get("cite") or "").strip() or None
+        credit, link = _credit_after(el) if _tag(el) == "blockquote" else (None, None)
+        if cite or credit:
+            out.append(_QuoteSource(_norm(flatten(el)), cite or link, credit))
     return out
 
 
@@ -331,16 +533,18 @@ class _Builder:
 
 
 def _main_blocks(
-    body: Any, cites: list[tuple[str, str]], comment_texts: set[str]
+    body: Any, cites: list[_QuoteSource], comment_texts: set[str]
 ) -> list[tuple[str, str, dict]]:
     """(text, kind, attrs) of the article's blocks, from trafilatura's XML body."""
     out: list[tuple[str, str, dict[str, Any]]] = []
-    heading = _conv()["_heading"]
+    heading, boilerplate = _conv()["_heading"], _conv()["_boilerplate"]
     passage = -1
 
     def emit(text: str, kind: str, attrs: dict[str, Any]) -> None:
         text = text.strip()
-        if not text or heading.fullmatch(text) or _norm(text) in comment_texts:
+        if not text or heading.fullmatch(text) or boilerplate.fullmatch(text) or _norm(text) in comment_texts:
+            return
+        if _navigation(text):
             return
         out.append((text, kind, attrs))
 
@@ -350,8 +554,10 @@ def _main_blocks(
         if tag == "quote" and quote is None:
             passage += 1
             norm = _norm(flatten(el))
-            cite = next((c for t, c in cites if norm and (norm in t or t in norm)), None)
-            attrs = {"cite": cite, "passage": passage}
+            source = next((c for c in cites if norm and (norm in c.text or c.text in norm)), None)
+            attrs = {"cite": source.cite if source else None, "passage": passage}
+            if source is not None and source.credit:
+                attrs["credit"] = source.credit
             if any(_tag(k) in ("p", "list", "head", "table", "quote") for k in el):
                 for child in el:
                     walk(child, attrs)
@@ -387,7 +593,7 @@ def _main_blocks(
 
 
 def _markup_blocks(
-    root: Any, cites: list[tuple[str, str]], comment_texts: set[str]
+    root: Any, cites: list[_QuoteSource], comment_texts: set[str]
 ) -> list[tuple[str, str, dict]]:
     """(text, kind, attrs) of the paragraph-level elements of the body: the large-page path."""
     out: list[tuple[str, str, dict[str, Any]]] = []
@@ -412,6 +618,16 @@ def _markup_blocks(
     return out
 
 
+def _navigation(text: str) -> bool:
+    """Whether a block is a page's controls flattened into one (what trafilatura falls back to on a page
+    with no article): many lines, most of them labels rather than sentences."""
+    lines = text.split("\n")
+    if len(lines) < NAV_MIN_LINES:
+        return False
+    labels = sum(not _prose(line) for line in lines)
+    return labels / len(lines) >= NAV_LABEL_SHARE
+
+
 def _prose(text: str) -> bool:
     """Whether a block reads as writing (a few words or a sentence), not as a menu label or a button."""
     return any(
@@ -431,6 +647,52 @@ def _meta(root: Any, *names: str) -> str | None:
     return None
 
 
+# Separators between a headline and the site's name in a page title ("Headline | Site", "Site - Headline").
+_TITLE_SEPARATOR_RE = re.compile(r"\s+(?:\||-|–|—|::|»|·)\s+")
+# A site's name in a title is a few words.
+SITE_NAME_MAX_WORDS = 5
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[^\w]", "", text.lower())
+
+
+def split_site_name(title: str, site_names: list[str]) -> tuple[str, str | None]:
+    """The headline of a page title and the site name around it ("Headline | TechCrunch", "TechCrunch |
+    Headline"), when the first or last part is one of `site_names` (og:site_name, the host's name) or a
+    news outlet the gazetteer knows; else the title unchanged and None."""
+    from unspun.gazetteer import lookup_name
+
+    parts = _TITLE_SEPARATOR_RE.split(title)
+    if len(parts) < 2:
+        return title, None
+    known = {_compact(n) for n in site_names if n and _compact(n)}
+
+    def is_site(part: str) -> bool:
+        key = _compact(part)
+        if not key or len(part.split()) > SITE_NAME_MAX_WORDS:
+            return False
+        return key in known or any(k in key or key in k for k in known if len(k) >= 4) or (
+            lookup_name(part) is not None
+        )
+
+    seps = list(_TITLE_SEPARATOR_RE.finditer(title))
+    if is_site(parts[-1]):
+        return title[: seps[-1].start()].strip(), parts[-1].strip()
+    if is_site(parts[0]):
+        return title[seps[0].end() :].strip(), parts[0].strip()
+    return title, None
+
+
+def _site_after_headline(page_title: str, headline: str) -> str | None:
+    """The site's name in `<title>Headline | Site</title>` where the page's headline is the first part."""
+    parts = _TITLE_SEPARATOR_RE.split(page_title)
+    if len(parts) < 2 or _compact(parts[0]) != _compact(headline):
+        return None
+    site = page_title[list(_TITLE_SEPARATOR_RE.finditer(page_title))[-1].end() :].strip()
+    return site if 0 < len(site.split()) <= SITE_NAME_MAX_WORDS else None
+
+
 def _parse(html: str, name: str) -> tuple[Any, Flattened]:
     """The tree of `html`, after nesting too deep to parse was unwrapped (`readers.nesting`)."""
     import lxml.html
@@ -446,10 +708,23 @@ def _parse(html: str, name: str) -> tuple[Any, Flattened]:
     return root, flat
 
 
-def extract_html(source: Any) -> Document:
-    """The `Document` of an HTML source: title, article blocks, quoted passages with cite, comments."""
+def _trafilatura(markup: Any, url: str | None) -> Any:
+    """trafilatura's article and metadata of a parsed tree or a markup string (None when it finds none)."""
     import trafilatura
 
+    return trafilatura.bare_extraction(
+        markup,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_formatting=False,
+        include_links=False,
+    )
+
+
+def extract_html(source: Any) -> Document:
+    """The `Document` of an HTML source: title, article blocks, quoted passages with cite, comments."""
     name = getattr(source, "id", "") or "<input>"
     url = getattr(source, "url", None)
     root, flat = _parse(source.content, name)
@@ -472,21 +747,30 @@ def extract_html(source: Any) -> Document:
     if large:
         blocks = _markup_blocks(root, cites, comment_texts)
     else:
-        result = trafilatura.bare_extraction(
-            root,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            include_formatting=False,
-            include_links=False,
-        )
+        result = _trafilatura(root, url)
+        if result is None or result.body is None or not "".join(result.body.itertext()).strip():
+            # trafilatura finds nothing in some pre-parsed trees where it finds the article in the same
+            # markup given as a string (its own parse differs): the tree, comments taken out, as a string
+            import lxml.html
+
+            retry = _trafilatura(lxml.html.tostring(root, encoding="unicode"), url)
+            result = retry if retry is not None else result
         blocks = (
             _main_blocks(result.body, cites, comment_texts)
             if result is not None and result.body is not None
             else []
         )
+    site_names = [n for n in (og_site, result.sitename if result is not None else None) if n]
+    host = url_host(url or og_url or (result.url if result is not None else None))
+    if host:
+        site_names.append(host.rsplit(".", 1)[0].rsplit(".", 1)[-1])  # "www.techcrunch.com" -> "techcrunch"
+    title_site = None
+    if page_title:
+        page_title, title_site = split_site_name(page_title, site_names)
     meta_title = (result.title if result is not None else None) or page_title
+    if meta_title:
+        meta_title, site_of_meta = split_site_name(meta_title, site_names)
+        title_site = title_site or site_of_meta
     builder = _Builder([], [])
     if (
         blocks
@@ -499,6 +783,8 @@ def extract_html(source: Any) -> Document:
         title_text: str | None = blocks.pop(0)[0]
     else:
         title_text = meta_title
+    if title_site is None and title_text:
+        title_site = _site_after_headline(" ".join((root.findtext(".//title") or "").split()), title_text)
     if not any(_prose(text) for text, _, _ in blocks):
         blocks = []  # menu labels and button text ("Home", "Sign in") that trafilatura fell back to
     if not blocks and not thread:
@@ -532,7 +818,8 @@ def extract_html(source: Any) -> Document:
             f"from the markup without article detection, so some navigation or boilerplate may remain"
         )
     page_url = doc.url or (result.url if result is not None else None)
-    doc.site = og_site or (result.sitename if result is not None else None) or url_host(page_url)
+    sitename = result.sitename if result is not None else None
+    doc.site = og_site or title_site or sitename or url_host(page_url)
     doc.published = published or (result.date if result is not None else None)
     author = result.author if result is not None else None
     doc.metadata["author"] = author

@@ -61,6 +61,8 @@ class Header:
     author: str | None
     time: str | None
     text_start: int | None  # offset of the comment text on this line, None when the line is only a header
+    #: only "Name: text" says it is a header (weak: "Paper here: https://…" reads the same)
+    by_colon: bool = False
 
 
 @dataclass(slots=True)
@@ -98,6 +100,11 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "reply": re.compile(rf"^[{replies}]\s*"),
         "author_verb": re.compile(
             rf"^(?P<author>[^\s:][^:]{{0,{AUTHOR_MAX_CHARS}}}?)\s+(?:{verbs})\s*:\s*(?P<after>.*)$",
+            re.IGNORECASE,
+        ),
+        "author_on_time_verb": re.compile(
+            rf"^(?P<author>[^\s:].{{0,{AUTHOR_MAX_CHARS}}}?)\s+(?:on|at|[·|•—–-])\s+(?P<time>{times})\s+"
+            rf"(?:{verbs})\s*:\s*(?P<after>.*)$",
             re.IGNORECASE,
         ),
         "author_colon": re.compile(
@@ -150,7 +157,8 @@ def _looks_like_author(name: str) -> bool:
     words = name.split()
     if not words or len(words) > AUTHOR_MAX_WORDS or len(name) > AUTHOR_MAX_CHARS:
         return False
-    if name[-1] in ",;!?" or re.search(r"[\"“”()\[\]]", name):
+    # "Catherine (GiveWell)": an affiliation in parentheses may follow the name
+    if name[-1] in ",;!?" or re.search(r"[\"“”()\[\]]", re.sub(r"\s+\([^()]{1,30}\)$", "", name)):
         return False
     # Names and handles start with a capital, a digit or '@' (handles), or are one lowercase handle.
     return bool(re.match(r"[@\w]", words[0])) and (
@@ -168,8 +176,17 @@ def parse_header(line: Line, *, in_thread: bool) -> Header | None:
     rest_offset = line.content_start + (m.end() if m else 0)
     rest = body[m.end() :] if m else body
     author = time = None
+    by_colon = False
     text_start: int | None = rest_offset
-    if (am := pats["author_verb"].match(rest)) and _looks_like_author(am.group("author").strip()):
+    if (am := pats["author_on_time_verb"].match(rest)) and _looks_like_author(am.group("author").strip()):
+        author, time = am.group("author").strip(), am.group("time").strip()  # "NAME on DATE said:"
+        after = am.group("after")
+        text_start = rest_offset + len(rest) - len(after) if after.strip() else None
+    elif (am := pats["author_verb"].match(rest)) and (
+        _looks_like_author(am.group("author").strip())
+        # a line that is only "NAME says:" is a header whatever the name ("smarter than you says:")
+        or (not am.group("after").strip() and _looks_like_author(am.group("author").strip().capitalize()))
+    ):
         author = am.group("author").strip()
         after = am.group("after")
         if (tm := pats["time_lead"].match(after)) and tm.group("time"):
@@ -186,6 +203,7 @@ def parse_header(line: Line, *, in_thread: bool) -> Header | None:
     ):
         author = am.group("author").strip()
         text_start = rest_offset + am.start("after") if am.group("after") else None
+        by_colon = True
     elif (
         (marker or reply)
         and _looks_like_author(rest)
@@ -199,7 +217,26 @@ def parse_header(line: Line, *, in_thread: bool) -> Header | None:
         return None
     if author and pats["time_full"].match(author):
         return None
-    return Header(marker, reply, author, time, text_start)
+    return Header(marker, reply, author, time, text_start, by_colon)
+
+
+def _paragraph_header(par: Paragraph, k: int, *, headed: bool) -> Header | None:
+    """The header on line `k` of a thread paragraph: `parse_header`'s, or a name line followed by a time
+    line ("SatanHimself" / "12.29.14 at 9:14 pm"); in a thread of "NAME says:" headers a bare "Name:" line
+    is the comment going on, not a new one, and so is a bulleted line inside a paragraph."""
+    line = par.lines[k]
+    header = parse_header(line, in_thread=k == 0)
+    if header is not None and headed and not header.reply and header.by_colon:
+        return None  # "Paper here: https://…"
+    if header is not None and k > 0 and not header.reply and not header.author:
+        return None  # a bulleted list inside a comment's paragraph ("In favor of giving now:\n* It may …")
+    if header is None and k == 0 and len(par.lines) >= 2:
+        name = line.text.strip()
+        if _looks_like_author(name) and not re.search(r"[.!?:]$", name) and _patterns()["time_full"].match(
+            par.lines[1].text.strip()
+        ):
+            return Header(None, False, name, None, None)
+    return header
 
 
 def _is_chrome(line: Line) -> bool:
@@ -246,6 +283,12 @@ def _comments(paragraphs: list[Paragraph], start: int) -> list[_Comment]:
     comments: list[_Comment] = []
     current: _Comment | None = None
     pats = _patterns()
+    # A thread whose comments open with a "NAME says:" header: a paragraph without one goes on the comment
+    # above (comments of several paragraphs), instead of starting a comment of its own.
+    headed = any(
+        (h := _paragraph_header(par, 0, headed=False)) is not None and h.author and not h.by_colon
+        for par in paragraphs[start:]
+    )
     for par in paragraphs[start:]:
         if _is_heading(par):
             current = None
@@ -254,8 +297,12 @@ def _comments(paragraphs: list[Paragraph], start: int) -> list[_Comment]:
             body = line.text.strip()
             if _is_chrome(line) or pats["boilerplate"].match(body):
                 continue
-            header = parse_header(line, in_thread=k == 0)
-            new_unmarked = header is None and k == 0 and (current is None or line.indent <= current.indent)
+            header = _paragraph_header(par, k, headed=headed)
+            new_unmarked = (
+                header is None
+                and k == 0
+                and (current is None or (line.indent <= current.indent and not (headed and current.author)))
+            )
             if header is not None or new_unmarked:
                 current = _Comment(
                     indent=line.indent,

@@ -39,10 +39,20 @@ LAYER_TITLES = {
 #: swatch colour per layer (and per label where labels need telling apart)
 LAYER_COLOURS = {"quotes": "#bfdbfe", "propaganda": "#fdba74", "hate": "#dc2626", "claims": "#7c3aed",
                  "entities": "#16a34a", "outlets": "#0d9488"}
+#: one marker colour per persuasion technique (SemEval-2020 Task 11), so a reader tells them apart in the text
+TECHNIQUE_COLOURS = {
+    "Loaded_Language": "#fdba74", "Name_Calling,Labeling": "#f9a8d4", "Repetition": "#c4b5fd",
+    "Exaggeration,Minimisation": "#fcd34d", "Doubt": "#a5b4fc", "Appeal_to_fear-prejudice": "#fca5a5",
+    "Flag-Waving": "#93c5fd", "Causal_Oversimplification": "#86efac", "Slogans": "#f0abfc",
+    "Appeal_to_Authority": "#67e8f9", "Black-and-White_Fallacy": "#d6d3d1",
+    "Thought-terminating_Cliches": "#bef264",
+    "Whataboutism,Straw_Men,Red_Herring": "#fde68a", "Bandwagon,Reductio_ad_hitlerum": "#5eead4",
+}
 LABEL_COLOURS = {
     ("hate", "hate"): "#dc2626", ("hate", "offensive"): "#f97316",
     ("entities", "PERSON"): "#16a34a", ("entities", "ORG"): "#2563eb", ("entities", "GPE"): "#ca8a04",
     ("entities", "NORP"): "#db2777",
+    **{("propaganda", name): colour for name, colour in TECHNIQUE_COLOURS.items()},
 }
 
 CSS = """
@@ -96,6 +106,12 @@ ul.warnings{color:#92400e}
 
 def slug(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "x"
+
+
+CSS += "".join(
+    f".l-propaganda.lab-{slug(name)}{{background-image:linear-gradient(transparent 55%,{colour} 55%)}}\n"
+    for name, colour in TECHNIQUE_COLOURS.items()
+)
 
 
 def script_safe_json(data: Any) -> str:

@@ -16,11 +16,14 @@ is as toxic as its worst sentence). `docs/PERSPECTIVE.md` gives the reasons and 
 scored honestly from these heads and get Perspective's own error for an attribute that does not support
 the request's language; languages other than English get it too. Nothing sent is ever stored.
 
-Span offsets (``begin``/``end``) are Python string indices (Unicode code points) into ``comment.text``.
+Span offsets (``begin``/``end``) count UTF-16 code units of ``comment.text``, as Perspective's (and
+JavaScript's string indices) do: a character outside the Basic Multilingual Plane (most emoji) counts two.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,6 +229,12 @@ def document_scores(doc: Document) -> tuple[dict[str, float], list[tuple[Span, d
     return summary, spans
 
 
+def utf16_index(text: str) -> Callable[[int], int]:
+    """Maps a Python string index of `text` to its UTF-16 code-unit index (astral characters count two)."""
+    astral = [i for i, c in enumerate(text) if ord(c) > 0xFFFF]
+    return lambda i: i + bisect_left(astral, i)
+
+
 def _score(value: float) -> dict[str, Any]:
     return {"value": round(float(value), 7), "type": PROBABILITY}
 
@@ -238,9 +247,10 @@ def build_response(checked: CheckedRequest, doc: Document | None) -> dict[str, A
         if threshold is not None and summary[name] < threshold:
             continue
         entry: dict[str, Any] = {}
-        if checked.spans:
-            entry["spanScores"] = [{"begin": span.start, "end": span.end, "score": _score(values[name])}
-                                   for span, values in spans]
+        if checked.spans and doc is not None:
+            unit = utf16_index(doc.text)
+            entry["spanScores"] = [{"begin": unit(span.start), "end": unit(span.end),
+                                    "score": _score(values[name])} for span, values in spans]
         entry["summaryScore"] = _score(summary[name])
         scores[name] = entry
     response: dict[str, Any] = {"attributeScores": scores}

@@ -3,9 +3,12 @@ the configuration this process passes them in an environment variable."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
+import logging
 import os
+import re
 from typing import Any
 
 from unspun.options import Options
@@ -13,6 +16,31 @@ from unspun.server.settings import ServerSettings
 
 #: the environment variable that carries the configuration to worker processes (JSON)
 CONFIG_ENV = "UNSPUN_SERVE_CONFIG"
+
+
+#: an API key in a query string (`?key=…`, Perspective's form), as the access log would print it
+_KEY_PARAM = re.compile(r"([?&]key=)[^&#\s]*", re.IGNORECASE)
+
+
+class RedactKeys(logging.Filter):
+    """Keeps API keys out of uvicorn's access log: its request paths carry `?key=` in clear."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
+            args = list(record.args)
+            args[2] = _KEY_PARAM.sub(r"\1REDACTED", args[2])
+            record.args = tuple(args)
+        return True
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration with the access log's keys redacted."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact_keys"] = {"()": RedactKeys}
+    config["handlers"]["access"]["filters"] = ["redact_keys"]
+    return config
 
 
 def options_to_dict(options: Options) -> dict[str, Any]:
@@ -35,7 +63,8 @@ def run_server(options: Options, settings: ServerSettings, *, host: str, port: i
     import uvicorn
 
     common: dict[str, Any] = {"host": host, "port": port, "log_level": log_level, "server_header": False,
-                              "limit_concurrency": None, "timeout_graceful_shutdown": 10}
+                              "limit_concurrency": None, "timeout_graceful_shutdown": 10,
+                              "log_config": log_config()}
     if workers == 1:
         from unspun.server.app import create_app
 

@@ -35,6 +35,8 @@ KEPT_LABELS: frozenset[str] = frozenset(
 LABEL_PRIORITY: tuple[str, ...] = ("ORG", "PERSON", "GPE", "NORP", "LOC", "FAC", "EVENT", "LAW", "PRODUCT")
 # Words inside a name that are not part of its initials or its short forms ("Department of State").
 CONNECTORS = frozenset({"of", "and", "&", "the", "for", "de", "du", "la", "al", "el", "on", "in"})
+# Entity types of a word that is never an organisation's short form: "Syrian" of "Syrian Democratic Forces".
+NOT_ORG_SHORT_FORMS = frozenset({"NORP", "GPE", "LANGUAGE"})
 # Two-letter acronyms ("IS", "US", "UN") are only read as names outside shouting: in "THIS IS A SCAM" they
 # are words. A match whose neighbouring words (looked for this many characters away) are capitals too is
 # shouting.
@@ -44,6 +46,14 @@ ACRONYM_RE = re.compile(r"\((?P<acr>[A-Z][A-Za-z&.]{1,9})\)")
 # How far before "(SDF)" its long name may start, in characters.
 ACRONYM_LOOKBACK = 200
 CAPITALISED_WORD_RE = re.compile(r"[^\W\d_][\w'’.&-]*")
+# A dateline: the place in capitals that opens a report ("WASHINGTON (Reuters) -", "BEIRUT, Lebanon —").
+DATELINE_RE = re.compile(
+    r"[ \t]*(?P<place>[A-Z][A-Z .'-]{1,40}?)(?:,\s*[A-Z][\w. ]{1,30})?\s*(?:\([^)]{2,30}\)\s*)?[—–-]{1,2}\s"
+)
+# Characters looked at on either side of a person's name for its particles ("von der", "bin").
+PARTICLE_WINDOW = 40
+# An owner's possessive before a name ("RT's Ruptly"): the owner is its own mention.
+POSSESSIVE_RE = re.compile(r"^(?P<owner>.+?)[’']s\s+(?=\S)")
 
 # Cluster ids of a huge document's parts (`unspun.parts`) are offset by the part's index times this: more
 # clusters than a part of 200,000 characters can hold.
@@ -68,6 +78,7 @@ class _Aliases:
     org_heads: frozenset[str]
     person_titles: frozenset[str]
     honorifics: frozenset[str]
+    name_particles: frozenset[str]
 
 
 @cache
@@ -88,6 +99,7 @@ def _aliases() -> _Aliases:
         frozenset(data["org_head_words"]),
         frozenset(data["person_titles"]),
         frozenset(data["honorifics"]),
+        frozenset(data["name_particles"]),
     )
 
 
@@ -150,8 +162,57 @@ def _ner_mentions(doc: Document, segments: list[ParsedSegment]) -> list[_Mention
             if text.isupper() and _shouting(doc.text, *offsets):
                 continue
             label = _titled_person(seg, ent) or ent.label_
-            out.append(_Mention(*offsets, _clean_text(text), label, "ner"))
+            start, end = offsets
+            if label == "PERSON":
+                end = _through_particles(doc.text, end)
+            owner = POSSESSIVE_RE.match(doc.text[start:end])
+            if owner and _is_outlet_or_alias(owner.group("owner")):
+                # "RT's Ruptly": two organisations, the owner and what it owns
+                name = owner.group("owner")
+                out.append(_Mention(start, start + len(name), _clean_text(name), "ORG", "ner"))
+                start += owner.end()  # "RT's Ruptly": Ruptly (RT is found as an outlet of its own)
+            if label != "GPE" and _in_dateline(doc.text, start, end):
+                label = "GPE"  # the capitals opening a report are its place, whatever the tagger said
+            out.append(_Mention(start, end, _clean_text(doc.text[start:end]), label, "ner"))
     return out
+
+
+@cache
+def _particle_surname_re() -> re.Pattern[str]:
+    """Particles then a capitalised word, from a name's end: " von der Leyen", " der Leyen", " Leyen"."""
+    particles = "|".join(map(re.escape, sorted(_aliases().name_particles, key=len, reverse=True)))
+    return re.compile(rf"(?:[ \t]+(?:{particles}))*[ \t]+[^\W\d_a-z][\w'’-]*")
+
+
+def _through_particles(text: str, end: int) -> int:
+    """The end of a person's name that the tagger cut at or before its particles ("Ursula von der" +
+    "Leyen", "Ursula" + "von der Leyen"): it runs on through them to the capitalised surname."""
+    particles = _aliases().name_particles
+    before = text[max(0, end - PARTICLE_WINDOW) : end].split()
+    after = text[end : end + PARTICLE_WINDOW]
+    ends_in_particle = bool(before) and before[-1] in particles
+    next_is_particle = bool(after.split()) and after.split()[0] in particles
+    if not (ends_in_particle or next_is_particle):
+        return end
+    m = _particle_surname_re().match(after)
+    return end + m.end() if m else end
+
+
+def _in_dateline(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is the place of a dateline ("WASHINGTON" in "WASHINGTON (Reuters) -")."""
+    if not text[start:end].isupper():
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    m = DATELINE_RE.match(text, line_start)
+    if m is None:
+        return False
+    return m.start("place") <= start and end <= m.end("place") + 1
+
+
+def _is_outlet_or_alias(name: str) -> bool:
+    from unspun.gazetteer import lookup_name
+
+    return lookup_name(name) is not None or name_key(name) in _aliases().group_of
 
 
 def _outlet_mentions(doc: Document, segments: list[ParsedSegment]) -> list[_Mention]:
@@ -349,7 +410,8 @@ def _short_forms(
             if token.tag_ not in ("NNP", "NNPS"):
                 continue
             owner = _short_form_owner(token.text, surnames)
-            if owner is None:
+            if owner is None and token.ent_type_ not in NOT_ORG_SHORT_FORMS:
+                # "Syrian" (a nationality) is not a short form of "Syrian Democratic Forces"
                 owner = _short_form_owner(token.text, firsts)
             if owner is None:
                 continue
@@ -408,6 +470,7 @@ def find_entities(doc: Document) -> list[EntityMention]:
         + _acronym_mentions(doc, segments)
         + _ner_mentions(doc, segments)
     )
+    _link_particle_surnames(mentions)
     roots = _cluster(mentions)
     labels = _labels(mentions, roots)
     shorts = _short_forms(doc, segments, mentions, roots, labels)
@@ -425,6 +488,27 @@ def find_entities(doc: Document) -> list[EntityMention]:
         cid = cluster_id.setdefault(root, len(cluster_id))
         out.append(EntityMention(m.start, m.end, labels[root], canonical[root], cid))
     return out
+
+
+def _link_particle_surnames(mentions: list[_Mention]) -> None:
+    """A mention that is a person's particle surname ("Von der Leyen", which the tagger may call an ORG)
+    joins that person ("Ursula von der Leyen")."""
+    particles = _aliases().name_particles
+    surnames: dict[str, str] = {}
+    if not any(m.label == "PERSON" and particles & set(_words(m.text)[1:-1]) for m in mentions):
+        return
+    for m in mentions:
+        words = _words(m.text)
+        if m.label == "PERSON" and len(words) >= 3 and words[-2].lower() in particles:
+            k = len(words) - 1
+            while k > 1 and words[k - 1].lower() in particles:
+                k -= 1
+            surnames.setdefault(name_key(" ".join(words[k:])), name_key(m.text))
+    for m in mentions:
+        person = surnames.get(name_key(m.text))
+        if person is not None and person != name_key(m.text):
+            m.links.append(person)
+            m.label = "PERSON"
 
 
 def _labels(mentions: list[_Mention], roots: list[int]) -> dict[int, str]:

@@ -63,6 +63,9 @@ class HeadReading:
     probs: dict[str, np.ndarray]
     offsets: np.ndarray  # (n_pieces, 2) document character offsets of the range's pieces
     word_ids: np.ndarray  # (n_pieces,) the tokenizer's word of each piece (-1: none)
+    #: the encoded text the range was read from, for decisions that read further ranges of it (the
+    #: technique of each span the propaganda stage decodes)
+    encoded: Encoded | None = None
 
     def scores(self, head: str, labels: tuple[str, ...]) -> dict[str, float]:
         """A sequence head's probabilities by label."""
@@ -93,7 +96,7 @@ def read_ranges(
     for row, k in enumerate(kept):
         idx = idxs[k]
         probs = {name: p[row] for name, p in seq.items()} | {name: p[idx] for name, p in tok.items()}
-        out[k] = HeadReading(ranges[k][0], ranges[k][1], probs, enc.offsets[idx], word_ids[idx])
+        out[k] = HeadReading(ranges[k][0], ranges[k][1], probs, enc.offsets[idx], word_ids[idx], enc)
     return out
 
 

@@ -27,6 +27,8 @@ from unspun.gazetteer import (
 from unspun.pipeline import Stage, register_stage
 
 LABEL = "outlet"
+# Two outlet names are forms of one outlet when one begins the other and both are at least this long.
+MIN_FORM_CHARS = 4
 # Entity labels that may name an outlet: spaCy tags outlets ORG, and sometimes PRODUCT ("Ledger").
 OUTLET_ENTITY_LABELS = frozenset({"ORG"})
 
@@ -84,6 +86,19 @@ def _profile_fields(profile: OutletProfile | None) -> dict[str, Any]:
     if profile is None:
         return {}
     return {**profile.fields(), "sources": list(profile.sources)}
+
+
+def _same_outlet(key: str, outlets: dict[str, OutletSummary]) -> str:
+    """The row of `outlets` that a passage's outlet name is another form of ("KGUN 9" of "KGUN", "the
+    Coastal Ledger" of "Coastal Ledger"): one row per outlet, whichever form each place wrote."""
+    if key in outlets:
+        return key
+    compact = key.replace(" ", "")
+    for other in outlets:
+        o = other.replace(" ", "")
+        if min(len(o), len(compact)) >= MIN_FORM_CHARS and (o.startswith(compact) or compact.startswith(o)):
+            return other
+    return key
 
 
 def _looks_like_domain(value: str) -> bool:
@@ -149,7 +164,7 @@ def find_outlets(doc: Document) -> OutletsResult:
         canonical = profile.name if profile else (name or url_domain)
         if not canonical:
             continue
-        key = name_key(canonical)
+        key = _same_outlet(name_key(canonical), outlets)
         domain = url_domain or (profile.domain if profile else None)
         carrier = outlets.setdefault(key, OutletSummary(canonical, domain, profile))
         carrier.carries_quoted = True

@@ -9,7 +9,16 @@ neighbours, and aligned with the blank-line layout where the layout sets passage
 A page whose whole body reads as a news report (a wire story, a newspaper's own article) is labelled
 editorial: the text is the page's own report and nothing shows it was republished from elsewhere. Only an
 explicit republishing statement ("Source: Reuters", "This article originally appeared in ...") makes such a
-page quoted, attributed to the outlet named there.
+page quoted, attributed to the outlet named there. In plain text a passage found from the voice alone must
+also say whose it is (an outlet that carries it); unattributed news prose is the page's own report.
+
+The outlet of a passage is the one that carried it, read where pages write it: a closing credit line after
+it ("[Engadget]", "— Reuters"), the blockquote's cite, the sentence that introduces it ("as summarized by
+CNN:", "X reported:"), and only then an outlet the passage itself names — never one that merely received
+someone's words ("told the BBC", "in an interview with ..."). In plain text, a credit line also marks the
+paragraphs before it (back to a heading or the introducing sentence) as the passage, and an introducing
+sentence that names an outlet marks the paragraph after it. An embedded social post (a blockquote ending in
+"— Name (@handle) date") is not a republished outlet passage.
 """
 
 from __future__ import annotations
@@ -48,6 +57,13 @@ OPINION_BREAK = 0.5
 MIN_SECTION_GAP = 2
 # A quoted string shorter than this many words is a scare quote, not a quotation of a source.
 MIN_QUOTATION_WORDS = 3
+# A paragraph of fewer words (a byline, a date line) is never a passage found from the voice alone.
+MIN_PASSAGE_WORDS = 4
+# Characters before an outlet's mention searched for a recipient context ("told the BBC", "interview with").
+RECIPIENT_WINDOW = 40
+# A plain-text paragraph of one line and at most this many words, without a closing full stop, is a
+# section heading: a passage credited after it does not reach back across it.
+HEADING_MAX_WORDS = 16
 
 _QUOTED_STRING_RE = re.compile(r"\"[^\"]*\"|“[^”]*”|«[^»]*»|„[^“”]*[“”]")
 _SENTENCE_END_RE = re.compile(r"[.!?]+(?=[\s\"”’)]|$)")
@@ -93,6 +109,20 @@ def _voice() -> dict[str, Any]:
         "dateline": re.compile(d["dateline"]),
         "news_time": re.compile(d["news_time"], re.IGNORECASE),
         "republish": [re.compile(p, re.IGNORECASE) for p in d["republish_statements"]],
+    }
+
+
+@cache
+def _quoting() -> dict[str, Any]:
+    d = _data("quoting")
+    return {
+        "credit": [re.compile(p) for p in d["credit_lines"]],
+        "credit_rejects": re.compile("|".join(d["credit_rejects"])),
+        "credit_max_words": int(d["credit_max_words"]),
+        "lead_in_end": re.compile(d["lead_in_end"]),
+        "recipient": re.compile(d["recipient_before"], re.IGNORECASE),
+        "social": re.compile(d["social_post_credit"]),
+        "speech": re.compile(d["speech_block"]),
     }
 
 
@@ -165,6 +195,67 @@ def passage_outlet(
             return _canonical(best)
         return _canonical(resolved[0]) if resolved else host
     return _canonical(resolved[0]) if resolved else None
+
+
+def credit_line(text: str) -> str | None:
+    """The outlet a closing credit line names ("[Engadget]", "— Reuters", "(CNN)"), or None."""
+    q = _quoting()
+    line = " ".join(text.split())
+    for pattern in q["credit"]:
+        if (m := pattern.match(line)) is None:
+            continue
+        name = re.sub(r"^(?:the|The)\s+", "", m.group("outlet").strip())
+        if (
+            name[:1].isupper() or name[:1].isdigit()
+        ) and len(name.split()) <= q["credit_max_words"] and not q["credit_rejects"].search(name):
+            return _canonical(name)
+    return None
+
+
+def is_social_post_credit(text: str) -> bool:
+    """Whether a line is an embedded post's byline ("— Name (@handle) December 11, 2016")."""
+    return bool(_quoting()["social"].match(" ".join(text.split())))
+
+
+def carrier_mentions(text: str, mentions: list[OutletMention], start: int, end: int) -> list[OutletMention]:
+    """The outlet mentions inside `text[start:end]` that may carry a passage: not the recipient of
+    someone's words ("told the BBC", "in an interview with CNN")."""
+    recipient = _quoting()["recipient"]
+    return [
+        m
+        for m in mentions
+        if start <= m.start
+        and m.end <= end
+        and not recipient.search(text[max(start, m.start - RECIPIENT_WINDOW) : m.start])
+    ]
+
+
+def introduces(text: str) -> bool:
+    """Whether a paragraph ends by introducing what follows ("… reported:", "Hilarious copy, below.")."""
+    return bool(_quoting()["lead_in_end"].search(text.rstrip()))
+
+
+def lead_in_outlet(text: str, start: int, end: int, mentions: list[OutletMention]) -> str | None:
+    """The outlet an introducing paragraph names as the carrier: in its last sentence, else its last one."""
+    carriers = carrier_mentions(text, mentions, start, end)
+    if not carriers:
+        return None
+    body = text[start:end].rstrip()
+    ends = [m.end() for m in _SENTENCE_END_RE.finditer(body[:-1])]
+    last_sentence = start + (ends[-1] if ends else 0)
+    in_last = [m for m in carriers if m.start >= last_sentence]
+    return _canonical((in_last[0] if in_last else carriers[-1]).canonical)
+
+
+def _plain_heading(text: str) -> bool:
+    """A plain-text section heading: one short line with no closing full stop, colon or quotation."""
+    line = text.strip()
+    return (
+        "\n" not in line
+        and 0 < len(line.split()) <= HEADING_MAX_WORDS
+        and line[:1].isupper()
+        and not line.endswith((".", ":", ";", ",", '"', "”", "’", "…"))
+    )
 
 
 # -- the stage ---------------------------------------------------------------------------------------
@@ -240,25 +331,31 @@ class StructureStage(Stage[list[Segment]]):
         texts = [doc.text[b.start : b.end] for b in body]
         labels: list[str] = [EDITORIAL] * len(body)
         scores: list[float | None] = [None] * len(body)
-        marked = any(b.kind == "blockquote" for b in body)
+        hints: dict[int, str] = {}  # body index -> the outlet a credit line or an introduction names
+        # Blocks from markup carry no blank-line layout: there a quotation element says what is quoted.
+        from_markup = any(b.kind == "blockquote" for b in body) or not all(
+            "gap_before" in b.attrs for b in body
+        )
         english = runs_english_layers(doc)
-        if marked:
+        if from_markup:
             labels = [QUOTED if b.kind == "blockquote" else EDITORIAL for b in body]
-        elif english and body:
-            gaps = (
-                [int(b.attrs["gap_before"]) for b in body]
-                if all("gap_before" in b.attrs for b in body)
-                else None
-            )
-            quoted, smooth = voice_labels(texts, gaps)
-            scores = [_confidence(s) for s in smooth]
-            republished = _republished_by(texts)
-            if republished is not None and not any(quoted):
-                quoted = [i != republished[0] for i in range(len(body))]
+            self._social_posts_are_not_passages(body, texts, labels)
+        elif body:
+            quoted = [False] * len(body)
+            if english:
+                gaps = [int(b.attrs["gap_before"]) for b in body]
+                quoted, smooth = voice_labels(texts, gaps)
+                scores = [_confidence(s) for s in smooth]
+                republished = _republished_by(texts)
+                if republished is not None and not any(quoted):
+                    quoted = [i != republished[0] for i in range(len(body))]
+                else:
+                    quoted = self._attributed_only(doc.text, body, quoted, mentions)
+            else:
+                doc.warn("structure: quoted passages in unmarked text are recognised from English cues only")
+            self._cued_passages(doc.text, body, texts, quoted, hints, mentions)
             labels = [QUOTED if q else EDITORIAL for q in quoted]
-        elif body and not english and not marked:
-            doc.warn("structure: quoted passages in unmarked text are recognised from English cues only")
-        passages = self._passages(body, texts, labels, mentions)
+        passages = self._passages(doc.text, body, texts, labels, mentions, hints)
         for block in doc.blocks:
             if block.kind == "title":
                 segments.append(Segment(block.start, block.end, TITLE, None, {}))
@@ -267,36 +364,170 @@ class StructureStage(Stage[list[Segment]]):
                 segments.append(Segment(block.start, block.end, COMMENT, None, attrs))
         for i, block in enumerate(body):
             attrs = passages.get(i, {})
-            segments.append(
-                Segment(block.start, block.end, labels[i], scores[i] if not marked else None, attrs)
-            )
+            segments.append(Segment(block.start, block.end, labels[i], scores[i], attrs))
         segments.sort(key=lambda s: s.start)
         return segments
 
+    @staticmethod
+    def _social_posts_are_not_passages(body: list[Any], texts: list[str], labels: list[str]) -> None:
+        """An embedded post (a quotation ending in "— Name (@handle) date") is no outlet's passage, nor is
+        a quotation that opens with its own speech attribution ("He told the interviewer: “…")."""
+        speech = _quoting()["speech"]
+        for i, text in enumerate(texts):
+            if labels[i] != QUOTED:
+                continue
+            key = body[i].attrs.get("passage")
+            opens = i == 0 or body[i - 1].kind != "blockquote" or body[i - 1].attrs.get("passage") != key
+            if is_social_post_credit(text):
+                j = i
+                while j >= 0 and labels[j] == QUOTED and body[j].attrs.get("passage") == key:
+                    labels[j] = EDITORIAL
+                    j -= 1
+            elif opens and speech.match(text):
+                j = i
+                while j < len(body) and body[j].kind == "blockquote" and body[j].attrs.get("passage") == key:
+                    labels[j] = EDITORIAL
+                    j += 1
+
+    @staticmethod
+    def _attributed_only(
+        text: str, body: list[Any], quoted: list[bool], mentions: list[OutletMention]
+    ) -> list[bool]:
+        """Voice-found runs that name an outlet carrying them and sit between the writer's own words; an
+        unattributed run of news prose, or one that opens or goes on the page's own report (after a date
+        line, after an introduction that already took its one paragraph), is the page's reporting, not a
+        republished passage; a byline or a date line is no passage."""
+        out = [
+            q and len(text[b.start : b.end].split()) >= MIN_PASSAGE_WORDS
+            for q, b in zip(quoted, body, strict=True)
+        ]
+        i = 0
+        while i < len(out):
+            if not out[i]:
+                i += 1
+                continue
+            j = i
+            while j + 1 < len(out) and out[j + 1]:
+                j += 1
+            named = carrier_mentions(text, mentions, body[i].start, body[j].end)
+            # a change of voice on both sides: the writer's own words (first person, questions) around it
+            framed = all(
+                k < 0 or k >= len(out) or register(text[body[k].start : body[k].end]).opinion > 0
+                for k in (i - 1, j + 1)
+            )
+            if not named or not framed:
+                out[i : j + 1] = [False] * (j + 1 - i)
+            i = j + 1
+        return out
+
+    @staticmethod
+    def _cued_passages(
+        text: str,
+        body: list[Any],
+        texts: list[str],
+        quoted: list[bool],
+        hints: dict[int, str],
+        mentions: list[OutletMention],
+    ) -> None:
+        """Plain text: passages a credit line closes or an introducing sentence opens (updates `quoted`)."""
+        credits = {i: name for i, t in enumerate(texts) if (name := credit_line(t)) is not None}
+        for i, outlet in credits.items():
+            quoted[i] = False
+            run: list[int] = []
+            j = i - 1
+            while j >= 0 and j not in credits and not _plain_heading(texts[j]) and not introduces(texts[j]):
+                run.append(j)
+                j -= 1
+            if j < 0:  # nothing bounds it: only the paragraph right above is surely the credited one
+                run = run[:1]
+            for k in run:
+                quoted[k] = True
+                hints[k] = outlet
+        for i, t in enumerate(texts[:-1]):
+            nxt = i + 1
+            if not introduces(t) or nxt in credits or nxt in hints or _plain_heading(texts[nxt]):
+                continue
+            introduced = lead_in_outlet(text, body[i].start, body[i].end, mentions)
+            if introduced is None:
+                continue
+            quoted[i], quoted[nxt] = False, True
+            hints[nxt] = introduced
+            # the introduction opens one paragraph: news prose after it needs evidence of its own
+            k = nxt + 1
+            while k < len(texts) and quoted[k] and k not in hints:
+                quoted[k] = False
+                k += 1
+
     def _passages(
-        self, body: list[Any], texts: list[str], labels: list[str], mentions: list[OutletMention]
+        self,
+        text: str,
+        body: list[Any],
+        texts: list[str],
+        labels: list[str],
+        mentions: list[OutletMention],
+        hints: dict[int, str],
     ) -> dict[int, dict[str, Any]]:
         """attrs (outlet, url, passage) of each quoted body block, by its index in `body`."""
         runs: list[list[int]] = []
         for i, label in enumerate(labels):
             key = body[i].attrs.get("passage") if body[i].kind == "blockquote" else None
             prev_key = body[i - 1].attrs.get("passage") if i and body[i - 1].kind == "blockquote" else None
-            if label == QUOTED and runs and runs[-1][-1] == i - 1 and key == prev_key:
+            same_hint = not runs or hints.get(i) == hints.get(i - 1)
+            if label == QUOTED and runs and runs[-1][-1] == i - 1 and key == prev_key and same_hint:
                 runs[-1].append(i)
             elif label == QUOTED:
                 runs.append([i])
         republished = _republished_by(texts)
         out: dict[int, dict[str, Any]] = {}
+        previous: tuple[int, str | None] = (-2, None)  # (last block of the previous run, its outlet)
         for n, run in enumerate(runs):
             cite = next((body[i].attrs.get("cite") for i in run if body[i].attrs.get("cite")), None)
-            outlet = passage_outlet([(body[i].start, body[i].end) for i in run], cite, mentions)
-            if outlet is None and run[0] > 0 and labels[run[0] - 1] == EDITORIAL:
-                lead_in = body[run[0] - 1]  # "The Times reported:"
-                outlet = passage_outlet([(lead_in.start, lead_in.end)], None, mentions)
+            outlet = self._run_outlet(text, body, texts, labels, run, cite, mentions, hints)
+            if outlet is None and previous[0] == run[0] - 1:
+                outlet = previous[1]  # a passage right after another, with no word of the writer's between
             outlet = outlet or (republished[1] if republished else None)
+            previous = (run[-1], outlet)
             for i in run:
                 out[i] = {"outlet": outlet, "url": cite, "passage": n}
         return out
+
+    @staticmethod
+    def _run_outlet(
+        text: str,
+        body: list[Any],
+        texts: list[str],
+        labels: list[str],
+        run: list[int],
+        cite: str | None,
+        mentions: list[OutletMention],
+        hints: dict[int, str],
+    ) -> str | None:
+        """The outlet that carried one passage (see the module docstring for the order of the evidence)."""
+        if run[0] in hints:
+            return hints[run[0]]
+        credited = next((c for i in run if (c := credit_line(str(body[i].attrs.get("credit") or "")))), None)
+        if credited:
+            return credited
+        after = run[-1] + 1
+        if after < len(body) and labels[after] == EDITORIAL and (credit := credit_line(texts[after])):
+            return credit
+        host = url_host(cite)
+        if host and (profile := lookup_domain(host)) is not None:
+            return str(profile.name)
+        before = run[0] - 1
+        lead_in = before >= 0 and labels[before] == EDITORIAL
+        if lead_in and introduces(texts[before]):
+            outlet = lead_in_outlet(text, body[before].start, body[before].end, mentions)
+            if outlet:
+                return outlet
+        ranges = [(body[i].start, body[i].end) for i in run]
+        # With a cite URL every name inside may spell out its host ("told the Tribune" on tribune.example);
+        # without one, only a name that carries words can be the passage's outlet.
+        inside = mentions if host else [m for a, b in ranges for m in carrier_mentions(text, mentions, a, b)]
+        outlet = passage_outlet(ranges, cite, inside)
+        if outlet is None and lead_in:  # "The Times reported on Tuesday." then the passage
+            outlet = passage_outlet([(body[before].start, body[before].end)], None, mentions)
+        return outlet
 
     def set_annotations(self, doc: Document, result: list[Segment]) -> None:
         layer = doc.layer(STRUCTURE)

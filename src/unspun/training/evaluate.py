@@ -438,7 +438,10 @@ def hate_gate(data: Path) -> dict[str, dict[str, Any]]:
 
 
 #: evaluations that are no training task of their own: name -> module with main(argv)
-EXTRA_EVALUATIONS = {"hate-functional": "unspun.training.functional"}
+EXTRA_EVALUATIONS = {
+    "hate-functional": "unspun.training.functional",
+    "structure": "unspun.training.structure_eval",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

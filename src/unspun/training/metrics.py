@@ -6,7 +6,10 @@
   binary toxic (hate or offensive) vs normal task, scored by 1 - p(normal); combined over communities with
   the generalized mean of power p = -5;
 - rationale plausibility (ERASER, DeYoung et al. 2020): token-level F1 (per post, averaged) and IOU-F1
-  (a predicted span matches a gold span when their token IOU >= 0.5; micro F1 over spans).
+  (a predicted span matches a gold span when their token IOU >= 0.5; micro F1 over spans);
+- propaganda (SemEval-2020 Task 11, Da San Martino et al. 2020): span identification precision/recall/F1
+  with partial-overlap credit over all articles' character spans, and technique classification micro-F1
+  (with one label per gold span, precision = recall = accuracy) and macro-F1 over the techniques.
 """
 
 from __future__ import annotations
@@ -145,4 +148,63 @@ def rationale_scores(gold: list[np.ndarray], pred: list[np.ndarray]) -> dict[str
     return {
         "token_f1": float(np.mean(token_f1s)) if token_f1s else 0.0,
         "iou_f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
+    }
+
+
+Span = tuple[int, int]
+
+
+def _merged(spans: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for a, b in sorted(spans):
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def si_scores(pred: dict[str, list[Span]], gold: dict[str, list[Span]]) -> dict[str, float]:
+    """Span identification (SemEval-2020 Task 11, task SI). Over every article's predicted spans S
+    (overlapping ones merged, as the task's scorer reads a submission) and gold spans T, with
+    C(s, t, h) = |s ∩ t| / h in characters: P = sum C(s, t, |s|) / |S|, R = sum C(s, t, |t|) / |T|,
+    F1 their harmonic mean."""
+    p_sum = r_sum = 0.0
+    n_pred = n_gold = 0
+    for art in set(pred) | set(gold):
+        ps = [s for s in _merged(pred.get(art, [])) if s[1] > s[0]]
+        ts = [t for t in gold.get(art, []) if t[1] > t[0]]
+        n_pred += len(ps)
+        n_gold += len(ts)
+        for s in ps:
+            for t in ts:
+                inter = min(s[1], t[1]) - max(s[0], t[0])
+                if inter > 0:
+                    p_sum += inter / (s[1] - s[0])
+                    r_sum += inter / (t[1] - t[0])
+    precision = p_sum / n_pred if n_pred else 0.0
+    recall = r_sum / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def tc_scores(gold: list[str], pred: list[str], labels: tuple[str, ...]) -> dict[str, object]:
+    """Technique classification given the gold spans (task TC): one predicted label per gold row. Micro-F1
+    (= accuracy here), macro-F1 over the labels that occur in gold or predictions, and per label precision,
+    recall, F1 and support."""
+    y, p = np.asarray(gold), np.asarray(pred)
+    per: dict[str, dict[str, float]] = {}
+    for label in labels:
+        tp = float(np.sum((y == label) & (p == label)))
+        n_gold, n_pred = float(np.sum(y == label)), float(np.sum(p == label))
+        if not n_gold and not n_pred:
+            continue
+        prec = tp / n_pred if n_pred else 0.0
+        rec = tp / n_gold if n_gold else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        per[label] = {"precision": prec, "recall": rec, "f1": f1, "support": int(n_gold)}
+    return {
+        "micro_f1": accuracy(y, p),
+        "macro_f1": float(np.mean([v["f1"] for v in per.values()])) if per else 0.0,
+        "per_label": per,
     }

@@ -273,6 +273,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--lr-scale", type=float, default=1.0, help="scale both learning rates (fine-tuning on)")
     p.add_argument(
+        "--rate",
+        action="append",
+        default=[],
+        metavar="TASK=R",
+        help="sample a task's batches at R times its size per epoch (hate=0.25: replay a trained task)",
+    )
+    p.add_argument(
         "--export",
         action="store_true",
         help="export <out>/best.pt to int8 ONNX, check it against fp32, install it in the package",
@@ -301,6 +308,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         task.add_arguments(p.add_argument_group(f"task {task.name}"))  # type: ignore[arg-type]
     args = p.parse_args(argv)
     args.task_list = names
+    args.rates = {}
+    for item in args.rate:
+        name, _, value = item.partition("=")
+        try:
+            args.rates[name] = float(value)
+        except ValueError:
+            p.error(f"--rate takes TASK=R (a number), not {item!r}")
+        if name not in names:
+            p.error(f"--rate names task {name!r}, which is not trained here ({', '.join(names)})")
     if args.out is None:
         args.out = Path("runs") / "-".join(names)
     return args
@@ -368,6 +384,19 @@ def save(obj: Any, path: Path) -> None:
     tmp.replace(path)
 
 
+def init_from(model: Any, path: Path) -> None:
+    """Start from a checkpoint's weights; heads the checkpoint lacks (a task added to a trained model) keep
+    their fresh initialisation, anything else missing is an error."""
+    import torch
+
+    state = torch.load(path, weights_only=False)["model"]
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or any(not k.startswith("heads.") for k in missing):
+        raise UnspunError(f"{path} does not fit the model: missing {missing}, unexpected {unexpected}")
+    new = sorted({k.split(".")[1] for k in missing})
+    log.info("initialised from %s%s", path, f" (new heads: {', '.join(new)})" if new else "")
+
+
 def build_optimiser(model: Any, total: int, lr_scale: float = 1.0) -> tuple[Any, Any]:
     """AdamW (encoder and heads at their own rates), linear warm-up then linear decay to 0 at `total`."""
     import torch
@@ -415,10 +444,11 @@ def train(args: argparse.Namespace) -> int:
     tokenizer = load_tokenizer(str(base / "tokenizer.json"))
     tasks = [get_task(t) for t in args.task_list]
     data = [task.build(args, tokenizer) for task in tasks]
+    for d in data:
+        d.rate = args.rates.get(d.name, d.rate)
     model = MultiTaskModel(base, heads_for(args.task_list))
     if args.init:
-        model.load_state_dict(torch.load(args.init, weights_only=False)["model"])
-        log.info("initialised from %s", args.init)
+        init_from(model, args.init)
     model.train()
     runner = Runner(
         model, tasks, data, tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]"), args.bf16

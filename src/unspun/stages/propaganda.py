@@ -1,0 +1,129 @@
+"""The propaganda stage: spans using one of SemEval-2020 Task 11's 14 persuasion techniques, in whose voice.
+
+Span-then-classify (docs/DECISIONS.md): the token head `propaganda_spans` scores every word "inside a
+technique span"; runs of words at or above the span threshold become spans; the sequence head
+`propaganda_technique` then reads each span's pooled pieces and names its technique. Techniques overlap in
+the corpus, so a span also lists the runner-up techniques whose probability reaches `also` (attrs
+`techniques`). The decision rule (span threshold) was chosen on held-out PTC train articles and ships in
+the model's config.json (`decisions["propaganda"]`); `Options.thresholds["propaganda"]` replaces the span
+threshold. `evaluate propaganda` runs these same functions.
+
+Each span carries its voice (`unspun.voices`): a technique inside a republished passage is the quoted
+outlet's, inside a comment the commenter's, elsewhere the author's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from unspun.document import PROPAGANDA, Document, Span
+from unspun.heads import Head
+from unspun.pipeline import register_stage
+from unspun.stages.head import HeadReading, HeadStage, Unit, Word, read_ranges, words_of
+from unspun.voices import voice_at
+
+SPANS_HEAD = "propaganda_spans"
+TECHNIQUE_HEAD = "propaganda_technique"
+# Defaults when a model's config carries no calibrated decision rule.
+DEFAULT_SPAN_THRESHOLD = 0.5
+#: a runner-up technique is listed beside the first when its probability reaches this
+DEFAULT_ALSO = 0.3
+#: untagged words a span may bridge between two tagged runs ("so-called *experts* and *pundits*")
+DEFAULT_GAP = 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    span: float = DEFAULT_SPAN_THRESHOLD
+    also: float = DEFAULT_ALSO
+    gap: int = DEFAULT_GAP
+
+    @classmethod
+    def from_rule(cls, rule: dict[str, Any]) -> Decision:
+        return cls(
+            float(rule.get("span", DEFAULT_SPAN_THRESHOLD)),
+            float(rule.get("also", DEFAULT_ALSO)),
+            int(rule.get("gap", DEFAULT_GAP)),
+        )
+
+
+@dataclass(frozen=True)
+class TechniqueSpan:
+    """One decoded span: where, how sure the span head is, and the technique head's probabilities."""
+
+    start: int
+    end: int
+    score: float  # mean "inside a span" probability of its words
+    technique_probs: dict[str, float]
+
+    @property
+    def technique(self) -> str:
+        return max(self.technique_probs, key=self.technique_probs.__getitem__)
+
+
+def word_runs(words: list[Word], threshold: float, gap: int = 0) -> list[tuple[int, int, float]]:
+    """Runs of consecutive words scoring at or above `threshold` (bridging up to `gap` words below it), as
+    (start, end, mean score of the run's tagged words)."""
+    runs: list[tuple[int, int, float]] = []
+    cur: list[Word] = []
+    below = 0
+    for w in [*words, None]:
+        if w is not None and float(w.score[0]) >= threshold:
+            cur.append(w)
+            below = 0
+            continue
+        below += 1
+        if cur and (w is None or below > gap):
+            tagged = [float(x.score[0]) for x in cur]
+            runs.append((cur[0].start, cur[-1].end, float(np.mean(tagged))))
+            cur = []
+    return runs
+
+
+def technique_spans(
+    reading: HeadReading, heads: dict[str, Head], decision: Decision, text: str, text_start: int = 0
+) -> list[TechniqueSpan]:
+    """Decode one reading (a segment read by the span head) into technique spans.
+
+    `text` is the document text, or a part of it that starts at character `text_start`."""
+    words = words_of(reading, SPANS_HEAD, text, text_start)
+    runs = word_runs(words, decision.span, decision.gap)
+    if not runs or reading.encoded is None:
+        return []
+    technique = {TECHNIQUE_HEAD: heads[TECHNIQUE_HEAD]}
+    labels = heads[TECHNIQUE_HEAD].labels
+    out = []
+    for (start, end, score), r in zip(
+        runs, read_ranges(reading.encoded, [(s, e) for s, e, _ in runs], technique), strict=True
+    ):
+        if r is None:
+            continue
+        probs = {label: float(p) for label, p in zip(labels, r.probs[TECHNIQUE_HEAD], strict=True)}
+        out.append(TechniqueSpan(start, end, score, probs))
+    return out
+
+
+@register_stage
+class PropagandaStage(HeadStage):
+    name = PROPAGANDA
+    task = "propaganda"
+    assigns = (PROPAGANDA,)
+    unit = Unit.SEGMENT
+    threshold_key = "span"
+
+    def set_annotations(self, doc: Document, result: list[HeadReading]) -> None:
+        layer = doc.layer(PROPAGANDA)
+        decision = Decision.from_rule(self.decision())
+        for reading in result:
+            for t in technique_spans(reading, self.heads, decision, doc.text):
+                ranked = sorted(t.technique_probs.items(), key=lambda kv: -kv[1])
+                also = [name for name, p in ranked[1:] if p >= decision.also]
+                attrs = {
+                    "voice": voice_at(doc, t.start, t.end),
+                    "technique_score": round(ranked[0][1], 4),
+                    "techniques": [ranked[0][0], *also],
+                }
+                layer.append(Span(t.start, t.end, t.technique, round(t.score, 4), attrs, self.name))

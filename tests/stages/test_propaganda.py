@@ -1,0 +1,92 @@
+"""The propaganda stage on hand-made heads: spans from the word-level head, the technique of each span
+from its pooled pieces, the span threshold from the model's decision rule or the options, and the voice
+from the structure layer.
+
+The toy 'encoder' (tests/testpaths.py) sets state[0] = 1 on the pieces of a loaded word and state[1] = 1
+everywhere; the span head fires on state[0], the technique head prefers Name_Calling where state[0] is high.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import testpaths
+
+from unspun.document import EDITORIAL, PROPAGANDA, QUOTED, SENTENCES, STRUCTURE, Document, Span
+from unspun.heads import PROPAGANDA_TECHNIQUES, SEQUENCE, SIGMOID, SOFTMAX, TOKEN, Head, write_heads
+from unspun.options import Options
+from unspun.stages.encode import ENCODE
+from unspun.stages.head import Word
+from unspun.stages.propaganda import PropagandaStage, word_runs
+
+LOADED = {"traitors", "treacherous", "cowards"}
+NAME_CALLING = PROPAGANDA_TECHNIQUES.index("Name_Calling,Labeling")
+
+
+def toy_model_dir(root: Path, span: float = 0.5) -> Path:
+    spans = Head(
+        "propaganda_spans",
+        TOKEN,
+        ("propaganda",),
+        SIGMOID,
+        np.array([[20.0, -10.0]]),
+        np.zeros(1),
+        "propaganda",
+    )
+    w = np.zeros((len(PROPAGANDA_TECHNIQUES), 2))
+    w[NAME_CALLING] = [8.0, -4.0]  # a span of loaded words: Name_Calling; otherwise Loaded_Language (bias)
+    b = np.zeros(len(PROPAGANDA_TECHNIQUES))
+    b[0] = 1.0
+    technique = Head("propaganda_technique", SEQUENCE, PROPAGANDA_TECHNIQUES, SOFTMAX, w, b, "propaganda")
+    d = root / "toy-propaganda"
+    write_heads(d, [spans, technique], {"decisions": {"propaganda": {"span": span, "gap": 0}}})
+    return d
+
+
+def toy_doc() -> Document:
+    own = "These treacherous cowards sold the port. The council met on Monday."
+    quoted = "The traitors in the ministry must go, the Ledger wrote."
+    text = f"{own}\n\n{quoted}"
+    doc = Document(text=text, language="en")
+    q0 = text.index(quoted)
+    doc.add(STRUCTURE, Span(0, len(own), EDITORIAL, None, {}, "structure"))
+    doc.add(STRUCTURE, Span(q0, len(text), QUOTED, None, {"outlet": "Coastal Ledger"}, "structure"))
+    for start, end in ((0, len(own)), (q0, len(text))):
+        doc.add(SENTENCES, Span(start, end, "sentence", None, {}, "sentences"))
+    doc.parses[ENCODE] = testpaths.toy_encode(doc, lambda piece, word: word.lower() in LOADED)
+    return doc
+
+
+def test_spans_techniques_and_voices(tmp_path: Path) -> None:
+    doc = toy_doc()
+    PropagandaStage(Options(model_dir=toy_model_dir(tmp_path)))(doc)
+    spans = doc.layers[PROPAGANDA]
+    assert [doc.span_text(s) for s in spans] == ["treacherous cowards", "traitors"]
+    assert {s.label for s in spans} == {"Name_Calling,Labeling"}
+    assert [s.attrs["voice"] for s in spans] == ["author", "quoted:Coastal Ledger"]
+    assert all(0.99 < s.score <= 1.0 for s in spans)
+    assert spans[0].attrs["techniques"][0] == "Name_Calling,Labeling"
+
+
+def test_the_span_threshold_comes_from_the_model_then_the_options(tmp_path: Path) -> None:
+    doc = toy_doc()
+    strict = PropagandaStage(Options(model_dir=toy_model_dir(tmp_path, span=0.999999999)))
+    readings = strict.predict(doc)  # probabilities only: the same readings serve every threshold
+    strict.set_annotations(doc, readings)
+    assert doc.layers[PROPAGANDA] == []
+    lenient = PropagandaStage(
+        Options(model_dir=toy_model_dir(tmp_path / "b", span=0.999999999), thresholds={"propaganda": 0.5})
+    )
+    lenient.set_annotations(doc, readings)
+    assert len(doc.layers[PROPAGANDA]) == 2
+
+
+def test_word_runs_bridge_at_most_gap_words() -> None:
+    words = [Word(i * 4, i * 4 + 3, np.array([p])) for i, p in enumerate([0.9, 0.8, 0.1, 0.7, 0.2, 0.2, 0.6])]
+    assert [(s, e) for s, e, _ in word_runs(words, 0.5)] == [(0, 7), (12, 15), (24, 27)]
+    assert [(s, e) for s, e, _ in word_runs(words, 0.5, gap=1)] == [(0, 15), (24, 27)]
+    assert [(s, e) for s, e, _ in word_runs(words, 0.5, gap=2)] == [(0, 27)]
+    (run,) = word_runs(words, 0.5, gap=2)
+    assert abs(run[2] - np.mean([0.9, 0.8, 0.7, 0.6])) < 1e-9  # the tagged words' mean
+    assert word_runs(words, 0.95) == []
