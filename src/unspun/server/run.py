@@ -28,7 +28,7 @@ class RedactKeys(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
             args = list(record.args)
-            args[2] = _KEY_PARAM.sub(r"\1REDACTED", args[2])
+            args[2] = _KEY_PARAM.sub(r"\1REDACTED", str(args[2]))
             record.args = tuple(args)
         return True
 
