@@ -11,7 +11,7 @@ import pytest
 from testpaths import ALL_PAGES, EXAMPLES
 
 from unspun.document import Document, Span
-from unspun.errors import DEBUG_ENV, ErrorRecord, NoContentError, PipelineError
+from unspun.errors import DEBUG_ENV, ErrorRecord, NoContentError, OptionsError, PipelineError
 from unspun.options import Options
 from unspun.pipeline import (
     DEFAULT_ORDER,
@@ -205,7 +205,7 @@ def test_pipe_gives_one_result_per_input_in_input_order(fast_pipeline: Pipeline)
     # an unnamed input is named by its position in its messages and its record
     assert empty == ErrorRecord("<input 1>", "empty", "<input 1>: the input is empty")
     assert isinstance(binary, ErrorRecord) and binary.id == "<input 2>" and "PNG image" in binary.message
-    assert isinstance(number, ErrorRecord) and number.message.startswith("<input 7>: a int is not an input")
+    assert isinstance(number, ErrorRecord) and number.message.startswith("<input 7>: int is not an input")
     assert isinstance(no_article, ErrorRecord) and no_article.id == "<input 8>"
     assert isinstance(blank, ErrorRecord) and blank.id == "<input 6>"
 
@@ -230,7 +230,7 @@ def test_pipe_reads_its_inputs_a_batch_at_a_time(fast_pipeline: Pipeline) -> Non
     next(results)
     assert pulled == [0, 1, 2, 3]  # a stream is not read to its end before the first result
     assert len(list(results)) == 9 and len(pulled) == 10
-    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+    with pytest.raises(OptionsError, match="batch_size must be a whole number of at least 1"):
         next(fast_pipeline.pipe([POST], batch_size=0))
 
 

@@ -77,11 +77,15 @@ def stderr_console() -> Console:
 
 
 def print_error(message: str) -> None:
-    stderr_console().print(f"[bold red]error:[/] {escape(message)}")
+    from unspun.render.inert import inert
+
+    stderr_console().print(f"[bold red]error:[/] {escape(inert(message))}")
 
 
 def print_warning(message: str) -> None:
-    stderr_console().print(f"[yellow]warning:[/] {escape(message)}")
+    from unspun.render.inert import inert
+
+    stderr_console().print(f"[yellow]warning:[/] {escape(inert(message))}")
 
 
 # -- building the options and the pipeline ------------------------------------------------------------
@@ -93,7 +97,7 @@ def build_options(*, config: Path | None, flags: dict[str, Any]) -> Options:
 
     options = Options.from_file(config) if config is not None else Options()
     given = {key: value for key, value in flags.items() if value is not None and value is not False}
-    return Options.from_mapping(given, base=options)
+    return Options.from_mapping(given, base=options, flags=True)
 
 
 def is_collection(inputs: list[str], urls: list[str]) -> bool:
@@ -132,6 +136,26 @@ def iter_records(inputs: list[str], urls: list[str], options: Options) -> Iterat
             yield fetch_url(url, options=options)
         except (UnspunError, OSError) as exc:
             yield to_error_record(exc, url)
+
+
+class PartsProgress:
+    """A progress bar on stderr while a huge page is analysed in parts (`Pipeline.progress`)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            from rich.progress import Progress
+
+            self._bar = Progress(console=stderr_console(), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("a huge page, in parts", total=total)
+        self._bar.update(self._task, completed=done, total=total)
+        if done >= total:
+            self._bar.stop()
+            self._bar = None
 
 
 # -- writing -------------------------------------------------------------------------------------------
@@ -270,11 +294,13 @@ def analyze(
             "language": language, "allow_private_urls": allow_private_urls,
         })
         if not inputs and not urls:
-            if sys.stdin.isatty():
+            if sys.stdin is not None and sys.stdin.isatty():
                 raise UsageError("nothing to analyse: give files, directories, - for standard input, "
                                  "or --url")
             inputs = ["-"]
         pipeline = Pipeline(options=options)
+        if sys.stderr is not None and sys.stderr.isatty():
+            pipeline.progress = PartsProgress()
         writer = Writer(fmt, out, is_collection(inputs, urls))
     except (UsageError, UnspunError) as exc:
         print_error(str(exc))
@@ -386,7 +412,7 @@ def build_server_config(*, config: Path | None, api_key_file: Path | None, worke
         else:
             options = Options.from_file(config)
     given = {key: value for key, value in flags.items() if value is not None and value is not False}
-    options = Options.from_mapping(given, base=options)
+    options = Options.from_mapping(given, base=options, flags=True)
     if options.threads is None and workers > 1:
         options = options.replace(threads=max(1, (os.cpu_count() or 1) // workers))
     settings = ServerSettings.from_mapping(

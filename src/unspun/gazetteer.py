@@ -16,6 +16,7 @@ hand-written list of the usual names of well-known outlets. `data/outlets.json` 
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import unicodedata
@@ -76,6 +77,8 @@ ARTICLE_RE = re.compile(r"^(?:the|The|THE)\s+")
 NAME_CONNECTORS = frozenset({"of", "and", "&", "de", "du", "la", "el", "al"})
 # Longest outlet name we look for in a reporting context, in words ("The Atlanta Journal-Constitution").
 MAX_NAME_WORDS = 6
+# How far back a name before a cue is looked for: MAX_NAME_WORDS long words and the spaces between them.
+NAME_LOOKBACK_CHARS = 64 * (MAX_NAME_WORDS + 2)
 # A word of a name: letters with inner apostrophes, dots, hyphens ("O'Neill", "Antiwar.com", "Sun-Times"),
 # a number glued to letters ("538", "9News" do not count alone), or an ampersand.
 _WORD_RE = re.compile(r"[^\W\d_](?:[\w&/-]|['’.](?=\w))*|\d[\w-]*[^\W\d_][\w-]*|&")
@@ -302,7 +305,9 @@ def _name_words_after(text: str, pos: int) -> list[_Word]:
 
 def _name_words_before(text: str, end: int) -> list[_Word]:
     """The capitalised words of a name ending at `end`, read backwards, on one line."""
-    line_start = text.rfind("\n", 0, end) + 1
+    # at most the characters MAX_NAME_WORDS words can span: a page that is one 1 MB line read from its start
+    # for every cue was quadratic; a word cut at the window's start is one the run never reaches
+    line_start = max(text.rfind("\n", 0, end) + 1, end - NAME_LOOKBACK_CHARS)
     words = [_Word(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text, line_start, end)]
     run: list[_Word] = []
     for w in reversed(words):
@@ -421,7 +426,16 @@ def document_outlet_mentions(
 
 
 def _inside(mentions: list[OutletMention], within: Sequence[tuple[int, int]]) -> list[OutletMention]:
-    return [m for m in mentions if any(a <= m.start and m.end <= b for a, b in within)]
+    """The mentions that lie inside one of the ranges `within` (sorted by start and not overlapping, as
+    segments are: the one range that could hold a mention is found by bisection, not by a scan)."""
+    ranges = sorted(within)
+    starts = [a for a, _ in ranges]
+    out = []
+    for m in mentions:
+        k = bisect.bisect_right(starts, m.start) - 1
+        if k >= 0 and m.end <= ranges[k][1]:
+            out.append(m)
+    return out
 
 
 def _non_overlapping(candidates: list[_Candidate]) -> list[_Candidate]:
@@ -462,21 +476,30 @@ def _repeated_names(text: str, found: list[_Candidate]) -> list[_Candidate]:
     for c in found:
         if c.full:
             seen.setdefault(c.name, c)
-    for name, first in seen.items():
-        # an unknown outlet's name again, wherever it appears (a known outlet's names were all matched
-        # already, and its ambiguous ones must stay in a reporting context)
-        for m in re.finditer(rf"(?<![\w-]){_phrase(name)}(?![\w-])", text) if first.profile is None else ():
-            extra.append(_Candidate(m.start(), m.end(), m.group(), first.canonical, first.profile))
+    # All names in one pattern, all short forms in another: one pass over the text each, not one per name
+    # (on a 10 MB page with hundreds of outlets, a pass per name was most of the time).
+    # An unknown outlet's name again, wherever it appears (a known outlet's names were all matched already,
+    # and its ambiguous ones must stay in a reporting context).
+    names = {" ".join(name.split()): first for name, first in seen.items() if first.profile is None}
+    shorts: dict[str, list[_Candidate]] = {}
+    for first in seen.values():
         words = name_key(first.canonical).split()
         original = ARTICLE_RE.sub("", re.sub(r"\s*\(.*?\)", "", first.canonical)).split()
         if len(original) != len(words):
             continue
         for k in range(1, len(original)):
             short = " ".join(original[k:])
-            if short[0].islower():
-                continue
-            pattern = rf"(?<![\w-])(?:[Tt]he{_SPACE})({_phrase(short)})(?![\w-])"
-            for m in re.finditer(pattern, text):
+            if not short[0].islower():
+                shorts.setdefault(short, []).append(first)
+    if names:
+        alternatives = "|".join(_phrase(n) for n in sorted(names, key=len, reverse=True))
+        for m in re.finditer(rf"(?<![\w-])(?:{alternatives})(?![\w-])", text):
+            first = names[" ".join(m.group().split())]
+            extra.append(_Candidate(m.start(), m.end(), m.group(), first.canonical, first.profile))
+    if shorts:
+        alternatives = "|".join(_phrase(s) for s in sorted(shorts, key=len, reverse=True))
+        for m in re.finditer(rf"(?<![\w-])(?:[Tt]he{_SPACE})({alternatives})(?![\w-])", text):
+            for first in shorts[" ".join(m.group(1).split())]:
                 if m.start(1) > first.start:
                     extra.append(_Candidate(m.start(1), m.end(1), m.group(1), first.canonical, first.profile,
                                             full=False))

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import importlib
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from unspun.document import Document
+from unspun.document import Document, Span
 from unspun.errors import (
     ErrorRecord,
     MalformedInputError,
+    OptionsError,
     PipelineError,
     UnspunError,
     debugging,
@@ -26,6 +27,7 @@ from unspun.errors import (
 from unspun.options import Options
 
 if TYPE_CHECKING:
+    from unspun.parts import Part
     from unspun.readers import Source
 
 R = TypeVar("R")
@@ -71,6 +73,9 @@ class Stage(Generic[R]):
     provides: ClassVar[tuple[str, ...]] = ()
     #: the stage's model or rules only work on English; other languages get an empty layer and a warning
     english_only: ClassVar[bool] = False
+    #: the stage holds a parse or the encoder's states of what it reads: a huge document goes through it in
+    #: parts (`unspun.parts`), and the stage says how its spans move back into the document (`moved`)
+    part_wise: ClassVar[bool] = False
 
     def __init__(self, options: Options) -> None:
         self.options = options
@@ -97,14 +102,26 @@ class Stage(Generic[R]):
 
     def skips(self, doc: Document) -> bool:
         """Whether the stage passes over `doc` (an English-only stage, a document in another language)."""
-        return self.english_only and doc.language not in (None, "en")
+        from unspun.language import runs_english_layers
+
+        return self.english_only and not runs_english_layers(doc)
 
     def skip(self, doc: Document) -> None:
         """Pass over `doc`: its layers stay empty, with a warning and the reason in the summary."""
         for layer in self.assigns:
             doc.layer(layer)
-        doc.warn(f"{self.name}: skipped, it works on English text only (document language: {doc.language})")
+        detection = doc.metadata.get("language_detection")
+        confidence = (f", confidence {detection['confidence']:.2f}, no segment plausibly English"
+                      if isinstance(detection, dict) and "confidence" in detection else "")
+        doc.warn(f"{self.name}: skipped, it works on English text only (document language: {doc.language}"
+                 f"{confidence})")
         doc.summary.setdefault("skipped", {})[self.name] = f"language {doc.language}"
+
+    def moved(self, span: Span, part: Part) -> Span:
+        """A span written on a part of a document (`unspun.parts`), moved to the document's offsets; a
+        stage whose attributes hold offsets, segment indices or ids extends this."""
+        return Span(span.start + part.start, span.end + part.start, span.label, span.score, span.attrs,
+                    span.stage)
 
     def __call__(self, doc: Document) -> Document:
         if self.skips(doc):
@@ -197,11 +214,13 @@ class Pipeline:
     """Reads an input, extracts its text, and runs the stages in order over it."""
 
     def __init__(self, stages: Iterable[str] | None = None, *, options: Options | None = None) -> None:
+        from unspun.options import stage_names
+
+        if options is not None and not isinstance(options, Options):
+            raise OptionsError(f"options must be an unspun.Options, not {type(options).__name__}")
         self.options = options or Options()
-        if stages is not None:
-            names = tuple(stages)
-        else:
-            names = self.options.stages or default_stage_names(self.options)
+        names = stage_names(stages, "stages") if stages is not None else None
+        names = names or self.options.stages or default_stage_names(self.options)
         classes = [stage_class(n) for n in names]
         check_order(classes)
         for cls in classes:
@@ -209,6 +228,8 @@ class Pipeline:
                 raise PipelineError(f"stage {cls.name!r} cannot run here: its model is not installed")
         self.stage_names = names
         self.stages: list[Stage[Any]] = [cls(self.options) for cls in classes]
+        #: told (parts done, parts in all) while a huge document runs in parts (`unspun.parts`)
+        self.progress: Callable[[int, int], None] | None = None
 
     def __repr__(self) -> str:
         return f"Pipeline({' -> '.join(['read', 'extract', *self.stage_names])})"
@@ -226,10 +247,16 @@ class Pipeline:
         return self
 
     def __call__(self, doc: Document) -> Document:
-        """Run the stages over a document that was already extracted; its parses are dropped at the end."""
+        """Run the stages over a document that was already extracted; its parses are dropped at the end. A
+        huge document goes through the stages that parse or encode in parts (`unspun.parts`)."""
+        from unspun.parts import PART_CHARS, run_in_parts
+
         try:
-            for stage in self.stages:
-                stage(doc)
+            if len(doc.text) > PART_CHARS:
+                run_in_parts(doc, self.stages, progress=self.progress)
+            else:
+                for stage in self.stages:
+                    stage(doc)
         finally:
             doc.parses.clear()
         return doc
@@ -258,8 +285,8 @@ class Pipeline:
         Document
         ErrorRecord
         """
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise OptionsError(f"batch_size must be a whole number of at least 1, not {batch_size!r}")
         items = iter(inputs)
         position = 0
         while batch := list(itertools.islice(items, batch_size)):
@@ -267,11 +294,21 @@ class Pipeline:
             position += len(batch)
 
     def _pipe_batch(self, batch: list[Any], first: int) -> list[Document | ErrorRecord]:
+        from unspun.parts import PART_CHARS
+
         read = [self._read(item, f"<input {first + k}>") for k, item in enumerate(batch)]
         ids = [record_id for record_id, _ in read]
         results = [result for _, result in read]
+        for k, result in enumerate(results):  # huge documents alone, in parts (bounded memory)
+            if isinstance(result, Document) and len(result.text) > PART_CHARS:
+                try:
+                    self(result)
+                except Exception as error:
+                    _raise_if_debugging(error)
+                    results[k] = to_error_record(error, ids[k])
+        huge = {k for k, r in enumerate(results) if isinstance(r, Document) and len(r.text) > PART_CHARS}
         for stage in self.stages:
-            live = [(k, r) for k, r in enumerate(results) if isinstance(r, Document)]
+            live = [(k, r) for k, r in enumerate(results) if isinstance(r, Document) and k not in huge]
             for j, exc in self._run_stage(stage, [doc for _, doc in live]).items():
                 k, doc = live[j]
                 doc.parses.clear()
@@ -325,7 +362,7 @@ class Pipeline:
             return source_from_string(item, options=self.options, id=name)
         if isinstance(item, bytes):
             return source_from_bytes(item, name=name or "<bytes>", options=self.options)
-        raise MalformedInputError(f"{name or '<input>'}: a {type(item).__name__} is not an input; give text "
+        raise MalformedInputError(f"{name or '<input>'}: {type(item).__name__} is not an input; give text "
                                   f"or HTML as a str or bytes, or a readers.Source")
 
 

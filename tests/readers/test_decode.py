@@ -36,9 +36,15 @@ def test_other_binary_formats_named(data: bytes, kind: str) -> None:
         decode_bytes(data, name="f", options=OPTS)
 
 
-def test_nul_bytes_refused() -> None:
+def test_nul_bytes_refused_when_they_are_many() -> None:
     with pytest.raises(BinaryInputError, match="NUL"):
-        decode_bytes(b"hello\x00world" * 10, name="f", options=OPTS)
+        decode_bytes(b"hello\x00world\x00" * 20, name="f", options=OPTS)
+
+
+def test_a_few_nul_bytes_are_replaced_not_refused() -> None:
+    source = source_from_bytes(b"hello\x00world, a page with one stray byte." * 3, name="f")
+    assert "\x00" not in source.content and source.content.count("\ufffd") == 3
+    assert any("3 control character(s) replaced by U+FFFD" in w for w in source.warnings)
 
 
 def test_control_char_soup_refused() -> None:

@@ -88,7 +88,7 @@ def test_unknown_field_and_bad_json(client: TestClient) -> None:
     ({"text": "   \n "}, 422, "empty", "only whitespace"),
     ({"text": "A page.", "stages": ["nonsense"]}, 400, "pipeline", "unknown stage 'nonsense'"),
     ({"text": "A page.", "stages": "summary,structure"}, 400, "pipeline", "requires 'structure'"),
-    ({"text": "A page.", "thresholds": {"hate": 2}}, 400, "options", "[0, 1]"),
+    ({"text": "A page.", "thresholds": {"hate": 2}}, 400, "options", "between 0 and 1"),
     ({"html": "<html><body><script>x()</script></body></html>"}, 422, "no_content", ""),
 ])
 def test_errors_have_a_status_code_and_message(client: TestClient, body: dict[str, Any], status: int,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unspun.document import Document
+from unspun.errors import MalformedInputError
 from unspun.options import Options
 
 TEXT = "text"
@@ -28,34 +29,45 @@ class Source:
     id: str = ""
     url: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: what reading decided that a user should know (bad bytes replaced, an encoding guessed, controls
+    #: replaced); they become the document's warnings
+    warnings: list[str] = field(default_factory=list)
 
 
 def source_from_string(content: str, *, options: Options | None = None, id: str = "", url: str | None = None,
                        metadata: dict[str, Any] | None = None) -> Source:
-    """A `Source` from an already-decoded string; its format is sniffed unless the options force one."""
-    from unspun.readers.decode import check_text, sniff_format
+    """A `Source` from an already-decoded string; its format is sniffed unless the options force one. Stray
+    control characters and lone surrogates are replaced, with a warning (`decode.clean_text`)."""
+    from unspun.readers.decode import check_text, clean_text, sniff_format
 
     options = options or Options()
+    if not isinstance(content, str):
+        raise MalformedInputError(f"{id or '<input>'}: the input must be text (a str), not "
+                                  f"{type(content).__name__}")
     check_text(content, name=id or "<input>", options=options)
+    content, warnings = clean_text(content)
     fmt = options.input_format or sniff_format(content)
-    return Source(content=content, format=fmt, id=id, url=url, metadata=dict(metadata or {}))
+    return Source(content=content, format=fmt, id=id, url=url, metadata=dict(metadata or {}),
+                  warnings=warnings)
 
 
 def source_from_bytes(data: bytes, *, name: str, options: Options | None = None, id: str = "",
                       url: str | None = None, content_type: str | None = None) -> Source:
     """A `Source` from raw bytes: refuses binary data, detects the encoding, sniffs the format."""
-    from unspun.readers.decode import decode_bytes
+    from unspun.readers.decode import decode_bytes_reported
 
     options = options or Options()
-    text, encoding = decode_bytes(data, name=name, options=options, content_type=content_type)
+    text, encoding, warnings = decode_bytes_reported(data, name=name, options=options,
+                                                     content_type=content_type)
     source = source_from_string(text, options=options, id=id or name, url=url)
     source.metadata["encoding"] = encoding
+    source.warnings[:0] = warnings
     return source
 
 
 def extract(source: Source, *, options: Options | None = None) -> Document:
     """The document of a source: fixed text, layout blocks, page metadata and language."""
-    from unspun.language import detect_language
+    from unspun.language import detect_document, language_warnings
 
     options = options or Options()
     if source.format == HTML:
@@ -70,7 +82,14 @@ def extract(source: Source, *, options: Options | None = None) -> Document:
     doc.url = doc.url or source.url
     for key, value in source.metadata.items():
         doc.metadata.setdefault(key, value)
-    doc.language = options.language or detect_language(doc.text)
-    if doc.language != "en":
-        doc.warn(f"language detected as {doc.language!r}: English-only layers are skipped")
+    doc.warnings[:0] = [w for w in source.warnings if w not in doc.warnings]
+    if options.language:
+        doc.language = options.language
+    else:
+        report = detect_document(doc.text, doc.blocks)
+        doc.language = report.language
+        if report.noteworthy:
+            doc.metadata["language_detection"] = report.to_dict()
+        for warning in language_warnings(report):
+            doc.warn(warning)
     return doc

@@ -11,6 +11,7 @@ import glob
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from unspun.errors import ErrorRecord, InputTooLargeError, UnreadableInputError, UnspunError
 from unspun.options import Options
@@ -18,12 +19,26 @@ from unspun.readers import HTML, TEXT, Source, source_from_bytes
 from unspun.readers.jsonl import iter_jsonl
 from unspun.readers.warc import is_warc, iter_warc
 
-__all__ = ["iter_sources", "read_path", "DIRECTORY_SUFFIXES"]
+__all__ = ["iter_sources", "read_path", "read_limited", "DIRECTORY_SUFFIXES"]
 
 #: the files a directory walk picks up
 DIRECTORY_SUFFIXES = (".txt", ".html", ".htm", ".xhtml", ".jsonl")
 _FORMAT_BY_SUFFIX = {".txt": TEXT, ".text": TEXT, ".md": TEXT, ".html": HTML, ".htm": HTML, ".xhtml": HTML}
 _GLOB_CHARS = set("*?[")
+
+
+def read_limited(stream: BinaryIO, *, name: str, options: Options) -> bytes:
+    """At most `options.max_input_bytes` bytes of `stream`; InputTooLargeError as soon as there are more.
+
+    The size is never trusted before reading (``/dev/zero`` and pipes report 0 bytes): one byte over the
+    limit is read, then reading stops."""
+    data = stream.read(options.max_input_bytes + 1)
+    if len(data) > options.max_input_bytes:
+        raise InputTooLargeError(
+            f"{name}: input is over the limit of {options.max_input_bytes / 1e6:.1f} MB; reading stopped "
+            f"there (raise max_input_bytes in a --config file to analyse it)"
+        )
+    return bytes(data)
 
 
 def read_path(path: str | Path, *, options: Options | None = None) -> Source:
@@ -35,9 +50,11 @@ def read_path(path: str | Path, *, options: Options | None = None) -> Source:
         if size > options.max_input_bytes:
             raise InputTooLargeError(
                 f"{path}: file is {size / 1e6:.1f} MB, over the limit of "
-                f"{options.max_input_bytes / 1e6:.1f} MB (raise max_input_bytes to analyse it)"
+                f"{options.max_input_bytes / 1e6:.1f} MB (raise max_input_bytes in a --config file to "
+                f"analyse it)"
             )
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = read_limited(stream, name=str(path), options=options)
     except FileNotFoundError as exc:
         raise UnreadableInputError(f"{path}: no such file") from exc
     except IsADirectoryError as exc:
@@ -73,7 +90,13 @@ def _walk(directory: Path) -> list[Path]:
 
 def _stdin(options: Options) -> Iterator[Source | ErrorRecord]:
     try:
-        data = sys.stdin.buffer.read()
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # started with stdin closed (`unspun analyze - <&-`)
+            raise UnreadableInputError("<stdin>: standard input is closed; nothing to read")
+        try:
+            data = read_limited(stream, name="<stdin>", options=options)
+        except (OSError, ValueError) as exc:  # a closed or unreadable descriptor
+            raise UnreadableInputError(f"<stdin>: cannot read standard input ({exc})") from exc
         yield source_from_bytes(data, name="<stdin>", options=options, id="<stdin>")
     except UnspunError as exc:
         yield ErrorRecord("<stdin>", exc.reason, str(exc))

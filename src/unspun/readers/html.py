@@ -18,6 +18,7 @@ from typing import Any
 from unspun.document import Block, Document
 from unspun.errors import MalformedInputError, NoContentError
 from unspun.gazetteer import url_host
+from unspun.readers.nesting import MAX_DEPTH, Flattened, limit_nesting
 from unspun.readers.text import comment_conventions
 
 BLOCK_SEPARATOR = "\n\n"
@@ -692,16 +693,19 @@ def _site_after_headline(page_title: str, headline: str) -> str | None:
     return site if 0 < len(site.split()) <= SITE_NAME_MAX_WORDS else None
 
 
-def _parse(html: str, name: str) -> Any:
+def _parse(html: str, name: str) -> tuple[Any, Flattened]:
+    """The tree of `html`, after nesting too deep to parse was unwrapped (`readers.nesting`)."""
     import lxml.html
     from lxml import etree
 
+    flat = limit_nesting(html)
+    html = flat.html
     try:
         # huge_tree: libxml2 otherwise silently cuts off text nodes over 10 MB (inline images, JSON blobs).
         root = lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
     except (etree.ParserError, ValueError) as exc:
         raise MalformedInputError(f"{name}: the HTML cannot be parsed ({exc})") from exc
-    return root
+    return root, flat
 
 
 def _trafilatura(markup: Any, url: str | None) -> Any:
@@ -723,7 +727,7 @@ def extract_html(source: Any) -> Document:
     """The `Document` of an HTML source: title, article blocks, quoted passages with cite, comments."""
     name = getattr(source, "id", "") or "<input>"
     url = getattr(source, "url", None)
-    root = _parse(source.content, name)
+    root, flat = _parse(source.content, name)
     thread, top_items = read_thread(root)
     cites = _cites(root)
     published = _meta(root, "article:published_time", "datePublished", "date", "DC.date.issued")
@@ -803,6 +807,11 @@ def extract_html(source: Any) -> Document:
         text="".join(builder.parts), id=getattr(source, "id", ""), url=url or og_url, title=title_text
     )
     doc.blocks = builder.blocks
+    if flat.unwrapped:
+        doc.warn(
+            f"the markup nests {flat.depth:,} elements deep; the {flat.unwrapped:,} elements deeper than "
+            f"{MAX_DEPTH} were unwrapped so that it could be parsed (their text is kept)"
+        )
     if large:
         doc.warn(
             f"the page holds over {LARGE_TEXT_CHARS:,} characters of text: its paragraphs were taken "

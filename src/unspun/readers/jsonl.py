@@ -35,7 +35,9 @@ def parse_record(line: str, *, record_id: str, options: Options) -> Source:
     try:
         obj: Any = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise MalformedInputError(f"{record_id}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+        # some of json's messages end in "at" already ("Invalid control character at")
+        what = exc.msg.removesuffix(" at")
+        raise MalformedInputError(f"{record_id}: not valid JSON ({what} at column {exc.colno})") from exc
     if not isinstance(obj, dict):
         raise MalformedInputError(f"{record_id}: a JSON {type(obj).__name__} where an object was expected")
     field = "html" if "html" in obj else "text" if "text" in obj else None
@@ -59,7 +61,9 @@ def parse_record(line: str, *, record_id: str, options: Options) -> Source:
     url = obj.get("url")
     if url is not None and not isinstance(url, str):
         raise MalformedInputError(f"{record_id}: the 'url' field is not a string")
-    source = source_from_string(content, options=options, id=rid, url=url, metadata=metadata)
+    # refusals name the record as its error record does (file:line); the document keeps the record's own id
+    source = source_from_string(content, options=options, id=record_id, url=url, metadata=metadata)
+    source.id = rid
     if not options.input_format:
         source.format = HTML if field == "html" else TEXT
     return source

@@ -11,7 +11,7 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import socket
-import time
+import threading
 import urllib.error
 import urllib.request
 from typing import Any
@@ -23,7 +23,13 @@ from unspun.readers import HTML, TEXT, Source, source_from_bytes
 
 ALLOWED_TYPES = {"text/html": HTML, "application/xhtml+xml": HTML, "text/plain": TEXT}
 MAX_REDIRECTS = 5
+REDIRECT_CODES = (301, 302, 303, 307, 308)
 CHUNK_BYTES = 65_536
+
+
+def one_line(value: object) -> str:
+    """An error's text on one line (urllib's redirect-loop message spans three)."""
+    return " ".join(str(value).split())
 
 
 def human_size(n: int) -> str:
@@ -54,7 +60,8 @@ def _check_address(address: str, host: str, options: Options) -> None:
         )
         raise RefusedURLError(
             f"{host} resolves to {address}, a {kind} address; fetching it is refused "
-            f"(set allow_private_urls to fetch from a private network)"
+            f"(--allow-private-urls, or allow_private_urls = true in a config, fetches from a private "
+            f"network)"
         )
 
 
@@ -80,10 +87,53 @@ def check_url(url: str, options: Options) -> None:
         _check_address(str(info[4][0]), host, options)
 
 
-def _checked_connection(base: type[http.client.HTTPConnection], options: Options) -> Any:
+class _Deadline:
+    """One deadline over a whole fetch (connections, redirects, headers, body): the socket timeout only
+    bounds each read, so a server that sends a byte a second would hold a fetch for ever. When the time is up
+    every socket of the fetch is shut down, and whatever was reading it fails at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+def _checked_connection(base: type[http.client.HTTPConnection], options: Options, deadline: _Deadline) -> Any:
     class Checked(base):  # type: ignore[misc, valid-type]
         def connect(self) -> None:
             super().connect()
+            deadline.watch(self.sock)
             try:
                 _check_address(self.sock.getpeername()[0], self.host, options)
             except FetchError:
@@ -93,14 +143,14 @@ def _checked_connection(base: type[http.client.HTTPConnection], options: Options
     return Checked
 
 
-def _opener(options: Options) -> urllib.request.OpenerDirector:
+def _opener(options: Options, deadline: _Deadline) -> urllib.request.OpenerDirector:
     class HTTP(urllib.request.HTTPHandler):
         def http_open(self, req: Any) -> Any:
-            return self.do_open(_checked_connection(http.client.HTTPConnection, options), req)
+            return self.do_open(_checked_connection(http.client.HTTPConnection, options, deadline), req)
 
     class HTTPS(urllib.request.HTTPSHandler):
         def https_open(self, req: Any) -> Any:
-            connection = _checked_connection(http.client.HTTPSConnection, options)
+            connection = _checked_connection(http.client.HTTPSConnection, options, deadline)
             return self.do_open(connection, req, context=getattr(self, "_context", None))
 
     class Redirect(urllib.request.HTTPRedirectHandler):
@@ -124,7 +174,7 @@ def _opener(options: Options) -> urllib.request.OpenerDirector:
     return opener
 
 
-def _read_capped(response: Any, url: str, options: Options, deadline: float) -> bytes:
+def _read_capped(response: Any, url: str, options: Options) -> bytes:
     length = response.headers.get("Content-Length")
     if length and length.isdigit() and int(length) > options.fetch_max_bytes:
         raise FetchError(
@@ -134,9 +184,8 @@ def _read_capped(response: Any, url: str, options: Options, deadline: float) -> 
     chunks: list[bytes] = []
     total = 0
     while True:
-        if time.monotonic() > deadline:
-            raise FetchError(f"{url}: download took longer than {options.fetch_timeout_s:g} s")
-        chunk = response.read(CHUNK_BYTES)
+        # read1: whatever has arrived (up to a chunk), so a slow server is seen chunk by chunk
+        chunk = response.read1(CHUNK_BYTES)
         if not chunk:
             return b"".join(chunks)
         total += len(chunk)
@@ -157,9 +206,10 @@ def fetch_url(url: str, *, options: Options | None = None) -> Source:
         url,
         headers={"User-Agent": _user_agent(), "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9"},
     )
-    deadline = time.monotonic() + options.fetch_timeout_s
+    too_slow = f"{url}: the fetch took longer than {options.fetch_timeout_s:g} s (fetch_timeout_s); stopped"
+    deadline = _Deadline(options.fetch_timeout_s)
     try:
-        with _opener(options).open(request, timeout=options.fetch_timeout_s) as response:
+        with deadline, _opener(options, deadline).open(request, timeout=options.fetch_timeout_s) as response:
             final_url = response.geturl()
             content_type = response.headers.get("Content-Type") or ""
             media = content_type.split(";", 1)[0].strip().lower()
@@ -168,20 +218,29 @@ def fetch_url(url: str, *, options: Options | None = None) -> Source:
                     f"{url}: the server sent {media!r}, not a web page or text "
                     f"(accepted: {', '.join(sorted(ALLOWED_TYPES))})"
                 )
-            data = _read_capped(response, url, options, deadline)
+            data = _read_capped(response, url, options)
     except urllib.error.HTTPError as exc:
+        if exc.code in REDIRECT_CODES:
+            raise FetchError(f"{url}: too many redirects (more than {MAX_REDIRECTS}, or a loop)") from exc
         raise FetchError(f"{url}: the server answered HTTP {exc.code} {exc.reason}") from exc
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, UnspunError):
             raise reason from exc
+        if deadline.expired:
+            raise FetchError(too_slow) from exc
         if isinstance(reason, (TimeoutError, socket.timeout)):
             raise FetchError(f"{url}: no answer within {options.fetch_timeout_s:g} s") from exc
-        raise FetchError(f"{url}: cannot fetch ({reason})") from exc
+        raise FetchError(f"{url}: cannot fetch ({one_line(reason)})") from exc
     except TimeoutError as exc:
-        raise FetchError(f"{url}: no answer within {options.fetch_timeout_s:g} s") from exc
+        raise FetchError(too_slow if deadline.expired else
+                         f"{url}: no answer within {options.fetch_timeout_s:g} s") from exc
     except (http.client.HTTPException, OSError) as exc:
-        raise FetchError(f"{url}: the connection failed ({exc})") from exc
+        if deadline.expired:
+            raise FetchError(too_slow) from exc
+        raise FetchError(f"{url}: the connection failed ({one_line(exc)})") from exc
+    if deadline.expired:  # the body ended because its socket was shut, not because it was complete
+        raise FetchError(too_slow)
     source = source_from_bytes(
         data, name=url, options=options, id=url, url=final_url, content_type=content_type
     )

@@ -63,10 +63,19 @@ def _page(record: object, record_id: str, options: Options) -> Source:
     if content_type and not content_type.startswith(PAGE_CONTENT_TYPES):
         raise MalformedInputError(f"{record_id}: the response is {content_type}, not a page (text or HTML)")
     payload: bytes = record.reader.read()  # type: ignore[attr-defined]
+    http_headers = record.http_headers  # type: ignore[attr-defined]
+    announced = (http_headers.get("Content-Length") or "").strip() if http_headers is not None else ""
+    truncated = announced.isdigit() and len(payload) < int(announced)
+    if truncated and not payload.strip():
+        raise MalformedInputError(f"{record_id}: the record is truncated: its body is missing (the HTTP "
+                                  f"header announces {int(announced):,} bytes)")
     charset = record.http_charset  # type: ignore[attr-defined]
     declared = f"{content_type}; charset={charset}" if charset else content_type or None
     source = source_from_bytes(payload, name=record_id, options=options, id=record_id, url=url,
                                content_type=declared)
+    if truncated:
+        source.warnings.append(f"the record is truncated: {len(payload):,} of the {int(announced):,} bytes "
+                               f"its HTTP header announces; the part that is there was analysed")
     if url:
         source.metadata["url"] = url
     date = record.headers.get("WARC-Date")  # type: ignore[attr-defined]

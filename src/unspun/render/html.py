@@ -29,6 +29,7 @@ from unspun.render import (
     structure_voice,
     voice_name,
 )
+from unspun.render.inert import inert_data
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 LAYER_TITLES = {
@@ -272,7 +273,10 @@ def doc_header(data: dict[str, Any]) -> str:
 
 
 def render_html(data: dict[str, Any]) -> str:
-    """The self-contained HTML report of one analysis."""
+    """The self-contained HTML report of one analysis: what it shows is made inert (`render.inert`: no
+    direction override reverses the text), the object it embeds is the analysis as it is."""
+    embedded = script_safe_json(data)
+    data = inert_data(data)
     present = data.get("layers", {})
     layers = [layer for layer in INLINE_LAYERS if layer in present]
     tables = [structure_table(data), *report_tables(data)]
@@ -302,7 +306,7 @@ def render_html(data: dict[str, Any]) -> str:
 {panels}
 </aside>
 </div>
-<script type="application/json" id="unspun-data">{script_safe_json(data)}</script>
+<script type="application/json" id="unspun-data">{embedded}</script>
 </body>
 </html>
 """

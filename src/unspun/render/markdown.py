@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from unspun.render import ReportTable, report_tables, structure_voice, voice_name
+from unspun.render.inert import inert_data
 
 # Inline Markdown syntax (emphasis, code, links/images, tables, strike-through, escapes); HTML's own
 # specials become entities. Characters that only mean something at the start of a line (headings, lists,
@@ -61,7 +62,8 @@ def structure_md(data: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(data: dict[str, Any]) -> str:
-    """The Markdown report of one analysis."""
+    """The Markdown report of one analysis (page text made inert first: `render.inert`)."""
+    data = inert_data(data)
     doc = data.get("document", {})
     out = [f"# {md(doc.get('title') or '(untitled)')}", ""]
     for key in ("site", "published", "language", "url", "id"):

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from unspun.render import ReportTable, excerpt, report_tables
+from unspun.render.inert import inert_data
 
 LABEL_STYLES = {"title": "bold", "editorial": "cyan", "quoted": "magenta", "comment": "green",
                 "hate": "bold red", "offensive": "yellow"}
@@ -98,7 +99,9 @@ def warnings_view(data: dict[str, Any]) -> RenderableType | None:
 
 
 def report(data: dict[str, Any], *, warnings: bool = True) -> Group:
-    """The whole report as one rich renderable (the CLI prints warnings to stderr instead)."""
+    """The whole report as one rich renderable (the CLI prints warnings to stderr instead); page text is
+    made inert first (`render.inert`): no escape sequence from a page reaches the terminal."""
+    data = inert_data(data)
     parts = [header(data), structure_view(data), *map(table_view, report_tables(data)),
              warnings_view(data) if warnings else None]
     return Group(*[p for p in parts if p is not None])

@@ -267,7 +267,10 @@ def build_response(checked: CheckedRequest, doc: Document | None) -> dict[str, A
 def detected_unsupported(checked: CheckedRequest, doc: Document) -> bool:
     """Whether the comment was detected in a language we do not score (the request named no language);
     raises Perspective's error for it unless the request drops unsupported attributes."""
-    if checked.languages is not None or doc.language in SUPPORTED_LANGUAGES:
+    from unspun.language import runs_english_layers
+
+    # a comment in which English is plausible is scored: a misdetected language must not be a way around it
+    if checked.languages is not None or doc.language in SUPPORTED_LANGUAGES or runs_english_layers(doc):
         return False
     if checked.drop_unsupported:
         return True

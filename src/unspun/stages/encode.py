@@ -63,6 +63,7 @@ class EncodeStage(Stage[EncodeOutput]):
     requires = (STRUCTURE, SENTENCES)
     provides = (ENCODE,)
     english_only = True
+    part_wise = True
 
     @classmethod
     def available(cls) -> bool:

@@ -10,6 +10,7 @@ ORG; a name ending in "Authority" or "Freight" is an ORG; else the majority of s
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections import Counter
@@ -21,6 +22,7 @@ from typing import Any
 from unspun.document import ENTITIES, SENTENCES, Document, Span
 from unspun.gazetteer import document_outlet_mentions, load_gazetteer, name_key
 from unspun.nlp import ParsedSegment, load_spacy, parse_segments, spacy_available
+from unspun.parts import Part
 from unspun.pipeline import Stage, register_stage
 
 # The NER labels kept. DATE, TIME, MONEY, PERCENT, QUANTITY, ORDINAL, CARDINAL are dropped: numbers belong
@@ -53,6 +55,9 @@ PARTICLE_WINDOW = 40
 # An owner's possessive before a name ("RT's Ruptly"): the owner is its own mention.
 POSSESSIVE_RE = re.compile(r"^(?P<owner>.+?)[’']s\s+(?=\S)")
 
+# Cluster ids of a huge document's parts (`unspun.parts`) are offset by the part's index times this: more
+# clusters than a part of 200,000 characters can hold.
+CLUSTERS_PER_PART = 1_000_000
 
 @dataclass(frozen=True, slots=True)
 class EntityMention:
@@ -295,23 +300,34 @@ def _acronym_mentions(doc: Document, segments: list[ParsedSegment]) -> list[_Men
 
 
 def _in_segments(pos: int, segments: list[ParsedSegment]) -> bool:
-    return any(s.start <= pos < s.end for s in segments)
+    # segments are in text order and do not overlap: the one that could hold `pos` is found by bisection
+    # (a linear scan per match made a page of 50,000 paragraphs quadratic)
+    k = bisect.bisect_right(segments, pos, key=lambda s: s.start) - 1
+    return k >= 0 and segments[k].start <= pos < segments[k].end
 
 
 def _resolve_overlaps(mentions: list[_Mention]) -> list[_Mention]:
     """One mention per stretch of text: the longest; at equal extent, merge what each source knows."""
     precedence = {"outlet": 0, "alias": 1, "acronym": 2, "ner": 3, "short": 4}
-    chosen: list[_Mention] = []
+    chosen: dict[tuple[int, int], _Mention] = {}
+    # the chosen mentions never overlap, so kept sorted by start their ends are sorted too: whether a new
+    # mention overlaps one of them is two comparisons with its neighbours (linear in the page, not quadratic)
+    starts: list[int] = []
+    ends: list[int] = []
     for m in sorted(mentions, key=lambda m: (-(m.end - m.start), precedence[m.source], m.start)):
-        same = next((c for c in chosen if c.start == m.start and c.end == m.end), None)
+        same = chosen.get((m.start, m.end))
         if same is not None:
             same.links.extend(m.links)
             if same.label is None or (m.source == "ner" and same.source == "acronym"):
                 same.label = m.label or same.label
             continue
-        if all(m.end <= c.start or c.end <= m.start for c in chosen):
-            chosen.append(m)
-    return sorted(chosen, key=lambda m: m.start)
+        k = bisect.bisect_left(starts, m.start)
+        if (k > 0 and ends[k - 1] > m.start) or (k < len(starts) and starts[k] < m.end):
+            continue
+        starts.insert(k, m.start)
+        ends.insert(k, m.end)
+        chosen[(m.start, m.end)] = m
+    return sorted(chosen.values(), key=lambda m: m.start)
 
 
 # -- clusters -------------------------------------------------------------------------------------------
@@ -509,6 +525,13 @@ class EntitiesStage(Stage[list[EntityMention]]):
     assigns = (ENTITIES,)
     # the English model's NER on other languages gives confident nonsense
     english_only = True
+    part_wise = True
+
+    def moved(self, span: Span, part: Part) -> Span:
+        # clusters are numbered per part: numbered apart, the parts' clusters stay apart
+        moved = super().moved(span, part)
+        moved.attrs = {**span.attrs, "cluster": span.attrs["cluster"] + part.index * CLUSTERS_PER_PART}
+        return moved
 
     @classmethod
     def available(cls) -> bool:

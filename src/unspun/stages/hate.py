@@ -17,6 +17,7 @@ import numpy as np
 
 from unspun.document import HATE, Document, Span
 from unspun.heads import HATE_LABELS, Head
+from unspun.parts import Part
 from unspun.pipeline import register_stage
 from unspun.stages.head import HeadReading, HeadStage, Unit, word_spans, words_of
 
@@ -104,6 +105,12 @@ class HateStage(HeadStage):
     assigns = (HATE,)
     unit = Unit.COMMENT_OR_SENTENCE
     threshold_key = "toxic"
+
+    def moved(self, span: Span, part: Part) -> Span:
+        moved = super().moved(span, part)
+        moved.attrs = {**span.attrs,
+                       "rationale": [[s + part.start, e + part.start] for s, e in span.attrs["rationale"]]}
+        return moved
 
     @cached_property
     def target_names(self) -> dict[str, str]:

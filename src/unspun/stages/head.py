@@ -182,6 +182,7 @@ class HeadStage(Stage[list[HeadReading]]):
     requires = (STRUCTURE, SENTENCES)
     needs = (ENCODE,)
     english_only = True
+    part_wise = True
 
     @classmethod
     def available(cls) -> bool:

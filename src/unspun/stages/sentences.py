@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from unspun.document import SENTENCES, STRUCTURE, TITLE, Document, Span
 from unspun.nlp import load_spacy, parse_documents, parse_segments, spacy_available
+from unspun.parts import Part
 from unspun.pipeline import Stage, register_stage
 
 LABEL = "sentence"
@@ -52,6 +53,12 @@ class SentencesStage(Stage[list[Sentence]]):
     name = "sentences"
     requires = (STRUCTURE,)
     assigns = (SENTENCES,)
+    part_wise = True
+
+    def moved(self, span: Span, part: Part) -> Span:
+        moved = super().moved(span, part)
+        moved.attrs = {**span.attrs, "segment": span.attrs["segment"] + part.first_segment}
+        return moved
 
     @classmethod
     def available(cls) -> bool:

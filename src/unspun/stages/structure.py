@@ -40,6 +40,7 @@ from unspun.gazetteer import (
     lookup_name,
     url_host,
 )
+from unspun.language import runs_english_layers
 from unspun.pipeline import Stage, register_stage
 
 # A paragraph's register score is (news cues - opinion cues) per sentence; above this (after smoothing)
@@ -335,7 +336,7 @@ class StructureStage(Stage[list[Segment]]):
         from_markup = any(b.kind == "blockquote" for b in body) or not all(
             "gap_before" in b.attrs for b in body
         )
-        english = doc.language in (None, "en")
+        english = runs_english_layers(doc)
         if from_markup:
             labels = [QUOTED if b.kind == "blockquote" else EDITORIAL for b in body]
             self._social_posts_are_not_passages(body, texts, labels)
