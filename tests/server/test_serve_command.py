@@ -98,4 +98,4 @@ def test_unspun_serve_answers(workers: int) -> None:
             process.wait()
     log = process.stdout.read() if process.stdout else ""
     # the access log shows the request, never the API key in its query string
-    assert "comments:analyze?key=REDACTED" in log and "sekrit-123" not in log
+    assert "analyze?key=REDACTED" in log and "sekrit-123" not in log

@@ -33,6 +33,8 @@ DEFAULT_SPAN_THRESHOLD = 0.5
 DEFAULT_ALSO = 0.3
 #: untagged words a span may bridge between two tagged runs ("so-called *experts* and *pundits*")
 DEFAULT_GAP = 0
+#: a span needs this many letters or digits: a lone "a" or "is" carries no technique
+MIN_SPAN_ALNUM = 3
 
 
 @dataclass(frozen=True)
@@ -83,14 +85,25 @@ def word_runs(words: list[Word], threshold: float, gap: int = 0) -> list[tuple[i
     return runs
 
 
+def span_runs(
+    words: list[Word], decision: Decision, text: str, text_start: int = 0
+) -> list[tuple[int, int, float]]:
+    """The decided spans of a reading's words: runs at or above the span threshold, bridging up to `gap`
+    words, with at least MIN_SPAN_ALNUM letters or digits."""
+    return [
+        (s, e, p)
+        for s, e, p in word_runs(words, decision.span, decision.gap)
+        if sum(c.isalnum() for c in text[s - text_start : e - text_start]) >= MIN_SPAN_ALNUM
+    ]
+
+
 def technique_spans(
     reading: HeadReading, heads: dict[str, Head], decision: Decision, text: str, text_start: int = 0
 ) -> list[TechniqueSpan]:
     """Decode one reading (a segment read by the span head) into technique spans.
 
     `text` is the document text, or a part of it that starts at character `text_start`."""
-    words = words_of(reading, SPANS_HEAD, text, text_start)
-    runs = word_runs(words, decision.span, decision.gap)
+    runs = span_runs(words_of(reading, SPANS_HEAD, text, text_start), decision, text, text_start)
     if not runs or reading.encoded is None:
         return []
     technique = {TECHNIQUE_HEAD: heads[TECHNIQUE_HEAD]}

@@ -22,7 +22,7 @@ import numpy as np
 from unspun.errors import UnspunError
 from unspun.heads import PROPAGANDA_TECHNIQUES, Head
 from unspun.stages.head import HeadReading, Word, read_ranges, words_of
-from unspun.stages.propaganda import SPANS_HEAD, TECHNIQUE_HEAD, Decision, word_runs
+from unspun.stages.propaganda import SPANS_HEAD, TECHNIQUE_HEAD, Decision, span_runs
 from unspun.training import metrics as M
 from unspun.training import ptc
 
@@ -75,9 +75,7 @@ def read_articles(articles: list[ptc.Article], model_dir: Path | None) -> list[A
 def predicted_spans(read: list[ArticleReading], decision: Decision) -> dict[str, list[tuple[int, int]]]:
     """Every article's decoded spans (the stage's decoding, without the technique step)."""
     return {
-        r.article.id: [
-            (s, e) for words in r.words for s, e, _ in word_runs(words, decision.span, decision.gap)
-        ]
+        r.article.id: [(s, e) for words in r.words for s, e, _ in span_runs(words, decision, r.article.text)]
         for r in read
     }
 
