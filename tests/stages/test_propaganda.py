@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import testpaths
 
 from unspun.document import EDITORIAL, PROPAGANDA, QUOTED, SENTENCES, STRUCTURE, Document, Span
@@ -90,3 +91,43 @@ def test_word_runs_bridge_at_most_gap_words() -> None:
     (run,) = word_runs(words, 0.5, gap=2)
     assert abs(run[2] - np.mean([0.9, 0.8, 0.7, 0.6])) < 1e-9  # the tagged words' mean
     assert word_runs(words, 0.95) == []
+
+
+# --- the shipped model on the example page -------------------------------------------------------------
+#: the persuasion the examples README lists on the page (../shared/examples/README.md)
+EXAMPLE_PERSUASION = [
+    "SHOCKER",
+    "Every honest taxpayer in this city should be furious",
+    "either incompetent or bought",
+    "Are we really supposed to believe",
+    "Give me a break",
+    "career politicians",
+    "fat-cat corporations",
+    "Either we take our port back now, or we lose it forever.",
+    "Follow the money.",
+]
+
+
+@pytest.mark.model
+def test_the_example_page_techniques_and_their_voices(default_pipeline) -> None:
+    from unspun.render import render
+
+    if "propaganda" not in default_pipeline.stage_names:
+        pytest.skip("the shipped model has no propaganda heads")
+    doc = default_pipeline.analyze((testpaths.EXAMPLES / "port-deal.html").read_text("utf-8"))
+    spans = doc.layers[PROPAGANDA]
+
+    def found(phrase: str) -> bool:
+        start = doc.text.index(phrase)
+        return any(s.start < start + len(phrase) and start < s.end for s in spans)
+
+    hits = [p for p in EXAMPLE_PERSUASION if found(p)]
+    assert len(hits) >= 6, f"found {hits}"  # most of the page's persuasion (6 of 9 when shipped)
+    quoted = [s for s in doc.layers[STRUCTURE] if s.label == QUOTED]
+    inside = [s for s in spans if any(q.start <= s.start < q.end for q in quoted)]
+    assert len(inside) <= 1, "the republished news report carries few techniques"
+    assert all(s.attrs["voice"] == "quoted:Coastal Ledger" for s in inside)
+    editorial = [s for s in spans if s.start < doc.text.index("Follow the money.")]
+    assert editorial and all(s.attrs["voice"] == "author" for s in editorial if s not in inside)
+    report = render(doc.to_dict(), "text")
+    assert "Persuasion techniques" in report and "Name_Calling,Labeling" in report
