@@ -138,9 +138,11 @@ def test_twenty_megabyte_page_parses_in_time(examples: Path) -> None:
     )
     big = base.replace("</blockquote>", "</blockquote>" + filler, 1)
     assert len(big.encode()) > 20_000_000
-    start = time.monotonic()
+    # a guard against quadratic reading (minutes), not a speed target (benchmarks/bench_huge.py measures
+    # that): CPU time of this process, which a busy machine does not inflate as it does wall time
+    start = time.process_time()
     doc = extract(source_from_string(big, options=RAISED_LIMIT))
-    assert time.monotonic() - start < 30
+    assert time.process_time() - start < 30
     assert [b.attrs["author"] for b in doc.blocks if b.kind == "comment"] == [
         "Fred M.",
         "Kay",
