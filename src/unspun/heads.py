@@ -207,6 +207,19 @@ def load_heads(model_dir: Path) -> InstalledHeads:
     return InstalledHeads(heads, decisions_of(cfg), cfg)
 
 
+def task_heads(model_dir: Path | None, task: str) -> tuple[Path, dict[str, Head], dict[str, Any]]:
+    """A model directory (None: the shipped one), its heads of `task` and the task's decision rule: what
+    each task's evaluation reads."""
+    from unspun.encoder import default_model_dir
+
+    d = Path(model_dir) if model_dir else default_model_dir()
+    installed = load_heads(d)
+    heads = installed.for_task(task)
+    if not heads:
+        raise ModelMissingError(f"the model in {d} has no {task} heads (train them: `unspun train {task}`)")
+    return d, heads, installed.decisions.get(task, {})
+
+
 def write_heads(model_dir: Path, heads: list[Head], config: dict[str, Any]) -> None:
     """Write heads.npz and config.json (the heads' description beside `config`) into a model directory:
     what export installs, and what tests build by hand."""

@@ -26,7 +26,9 @@ def test_splits_are_disjoint_and_seeded() -> None:
 
 
 def test_merge_spans_and_gold_si() -> None:
-    assert ptc.merge_spans([(5, 9), (0, 3), (2, 4), (9, 12)]) == [(0, 4), (5, 12)]
+    from unspun.training.metrics import merge_spans
+
+    assert merge_spans([(5, 9), (0, 3), (2, 4), (9, 12)], touching=True) == [(0, 4), (5, 12)]
     art = ptc.Article(
         "1", "a b c d e f g", [ptc.TechniqueSpan("Doubt", 0, 3), ptc.TechniqueSpan("Slogans", 2, 5)]
     )

@@ -55,16 +55,11 @@ class PostPrediction:
 
 def hate_heads(model_dir: Path | None) -> tuple[Path, dict[str, Any], Any]:
     """The model directory, its hate heads and its hate decision rule (`stages.hate.Decision`)."""
-    from unspun.encoder import default_model_dir
-    from unspun.heads import load_heads
+    from unspun.heads import task_heads
     from unspun.stages.hate import Decision
 
-    d = Path(model_dir) if model_dir else default_model_dir()
-    installed = load_heads(d)
-    heads = installed.for_task("hate")
-    if not heads:
-        raise UnspunError(f"the model in {d} has no hate heads")
-    return d, heads, Decision.from_rule(installed.decisions.get("hate", {}))
+    d, heads, rule = task_heads(model_dir, "hate")
+    return d, heads, Decision.from_rule(rule)
 
 
 def predict_posts(

@@ -154,10 +154,11 @@ def rationale_scores(gold: list[np.ndarray], pred: list[np.ndarray]) -> dict[str
 Span = tuple[int, int]
 
 
-def _merged(spans: list[Span]) -> list[Span]:
+def merge_spans(spans: list[Span], *, touching: bool = False) -> list[Span]:
+    """Overlapping character spans merged into one (and touching ones too, with `touching`)."""
     out: list[Span] = []
     for a, b in sorted(spans):
-        if out and a < out[-1][1]:
+        if out and (a <= out[-1][1] if touching else a < out[-1][1]):
             out[-1] = (out[-1][0], max(out[-1][1], b))
         else:
             out.append((a, b))
@@ -172,7 +173,7 @@ def si_scores(pred: dict[str, list[Span]], gold: dict[str, list[Span]]) -> dict[
     p_sum = r_sum = 0.0
     n_pred = n_gold = 0
     for art in set(pred) | set(gold):
-        ps = [s for s in _merged(pred.get(art, [])) if s[1] > s[0]]
+        ps = [s for s in merge_spans(pred.get(art, [])) if s[1] > s[0]]
         ts = [t for t in gold.get(art, []) if t[1] > t[0]]
         n_pred += len(ps)
         n_gold += len(ts)

@@ -18,7 +18,6 @@ import numpy as np
 
 from unspun.heads import word_scores
 from unspun.training import ptc
-from unspun.training.data import Example
 from unspun.training.tasks import Predict, Task, TaskData, register_task
 
 #: thresholds tried for the span head's word-level F1 during validation
@@ -57,7 +56,7 @@ class PropagandaTask(Task):
             len(techniques),
         )
         train = [f for f in featurize(tokenizer, spans + techniques) if f.pool is None or f.pool.any()]
-        tc_val = [f for f in featurize(tokenizer, ptc.technique_examples(val_articles)) if f.pool is not None]
+        tc_val = featurize(tokenizer, ptc.technique_examples(val_articles))
         return TaskData(
             self.name,
             train,
@@ -66,9 +65,6 @@ class PropagandaTask(Task):
                 "techniques": [f for f in tc_val if f.pool is not None and f.pool.any()],
             },
         )
-
-    def head_targets(self, example: Example) -> dict[str, Any]:
-        return dict(example.labels)
 
     def validate(self, predict: Predict, data: TaskData) -> dict[str, float]:
         scores: dict[str, float] = {}

@@ -19,8 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from unspun.errors import UnspunError
-from unspun.heads import PROPAGANDA_TECHNIQUES, Head
+from unspun.heads import PROPAGANDA_TECHNIQUES, Head, task_heads
 from unspun.stages.head import HeadReading, Word, read_ranges, words_of
 from unspun.stages.propaganda import SPANS_HEAD, TECHNIQUE_HEAD, Decision, span_runs
 from unspun.training import metrics as M
@@ -42,23 +41,11 @@ class ArticleReading:
     words: list[list[Word]]
 
 
-def propaganda_heads(model_dir: Path | None) -> tuple[Path, dict[str, Head], dict[str, Any]]:
-    from unspun.encoder import default_model_dir
-    from unspun.heads import load_heads
-
-    d = Path(model_dir) if model_dir else default_model_dir()
-    installed = load_heads(d)
-    heads = installed.for_task("propaganda")
-    if not heads:
-        raise UnspunError(f"the model in {d} has no propaganda heads (train with `unspun train propaganda`)")
-    return d, heads, installed.decisions.get("propaganda", {})
-
-
 def read_articles(articles: list[ptc.Article], model_dir: Path | None) -> list[ArticleReading]:
     """Encode every paragraph of the articles (one batched encoder pass) and read it with the heads."""
     from unspun.encoder import get_encoder
 
-    d, heads, _ = propaganda_heads(model_dir)
+    d, heads, _ = task_heads(model_dir, "propaganda")
     paras = [(k, lo, hi) for k, a in enumerate(articles) for lo, hi in a.paragraphs()]
     encoded = get_encoder(d).encode(
         [articles[k].text[lo:hi] for k, lo, hi in paras], [lo for _, lo, _ in paras]
@@ -110,10 +97,11 @@ def technique_predictions(read: list[ArticleReading], heads: dict[str, Head]) ->
 
 def run(data: Path, split: str, model_dir: Path | None = None, limit: int | None = None) -> dict[str, Any]:
     articles = ptc.load_articles(data, split)[:limit] if limit else ptc.load_articles(data, split)
-    d, heads, rule = propaganda_heads(model_dir)
+    d, heads, rule = task_heads(model_dir, "propaganda")
     decision = Decision.from_rule(rule)
     read = read_articles(articles, d)
-    si = M.si_scores(predicted_spans(read, decision), gold_si(articles))
+    gold_spans = gold_si(articles)
+    si = M.si_scores(predicted_spans(read, decision), gold_spans)
     gold, pred = technique_predictions(read, heads)
     tc = M.tc_scores(gold, pred, PROPAGANDA_TECHNIQUES)
     return {
@@ -129,7 +117,7 @@ def run(data: Path, split: str, model_dir: Path | None = None, limit: int | None
             "tc_macro_f1": tc["macro_f1"],
             "per_technique": tc["per_label"],
         },
-        "gold_spans": sum(len(v) for v in gold_si(articles).values()),
+        "gold_spans": sum(len(v) for v in gold_spans.values()),
         "gold_technique_rows": len(gold),
         "decision": {"span": decision.span, "gap": decision.gap},
     }

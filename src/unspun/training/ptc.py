@@ -22,7 +22,9 @@ import numpy as np
 
 from unspun.encoder import tokenize, windows
 from unspun.heads import PROPAGANDA_TECHNIQUES
+from unspun.stages.propaganda import SPANS_HEAD, TECHNIQUE_HEAD
 from unspun.training.data import DataError, Example
+from unspun.training.metrics import merge_spans
 
 SPLITS = ("train", "val", "dev")
 #: share of the train articles held out as our validation split (seeded by VAL_SEED)
@@ -32,9 +34,6 @@ VAL_SEED = "ptc-val"
 TC_CONTEXT_CHARS = 300
 #: a word is a run of letters/digits or one other non-space character, as the tokenizer splits words
 _WORD = re.compile(r"\w+|[^\w\s]")
-
-SPANS_HEAD = "propaganda_spans"
-TECHNIQUE_HEAD = "propaganda_technique"
 
 
 @dataclass(frozen=True)
@@ -61,18 +60,7 @@ class Article:
 
     def si_spans(self) -> list[tuple[int, int]]:
         """Propaganda spans regardless of technique, overlapping ones merged (the SI task's gold)."""
-        return merge_spans([(s.start, s.end) for s in self.spans])
-
-
-def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Overlapping or touching character spans merged into one."""
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(spans):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return out
+        return merge_spans([(s.start, s.end) for s in self.spans], touching=True)
 
 
 def ptc_dir(data: Path) -> Path:
@@ -113,10 +101,11 @@ def span_examples(tokenizer: Any, articles: list[Article]) -> list[Example]:
     out = []
     paras = [(a, lo, hi) for a in articles for lo, hi in a.paragraphs()]
     toks = tokenize(tokenizer, [a.text[lo:hi] for a, lo, hi in paras])
+    golds = {a.id: a.si_spans() for a in articles}
     for (art, lo, _hi), t in zip(paras, toks, strict=True):
         if len(t) == 0:
             continue
-        gold = art.si_spans()
+        gold = golds[art.id]
         for w, (a, b) in enumerate(windows(len(t))):
             ws, we = lo + int(t.offsets[a, 0]), lo + int(t.offsets[b - 1, 1])
             text = art.text[ws:we]
@@ -131,10 +120,10 @@ def span_examples(tokenizer: Any, articles: list[Article]) -> list[Example]:
     return out
 
 
-def technique_example(art: Article, span: TechniqueSpan, para: tuple[int, int] | None = None) -> Example:
+def technique_example(art: Article, span: TechniqueSpan) -> Example:
     """A span pooled in its context (its paragraph, at most TC_CONTEXT_CHARS each side), its technique
     as the label when it is one of the 14."""
-    plo, phi = para or paragraph_range(art, span.start, span.end)
+    plo, phi = paragraph_range(art, span.start, span.end)
     lo = max(plo, span.start - TC_CONTEXT_CHARS)
     hi = min(max(phi, span.end), span.end + TC_CONTEXT_CHARS)
     labels = {}
