@@ -124,7 +124,10 @@ def probe_predict(heads: dict[str, Head], feats: list[Features], states: list[np
         pool = f.pool if f.pool is not None else np.ones(len(s), dtype=bool)
         for name, h in heads.items():
             if h.kind == SEQUENCE:
-                out[name].append(h(s[pool].mean(axis=0, keepdims=True) if pool.any() else s[:1] * 0)[0])
+                # an empty range pools to zeros, as the torch model's masked mean gives
+                empty = np.zeros((1, s.shape[1]), np.float32)
+                x = s[pool].mean(axis=0, keepdims=True) if pool.any() else empty
+                out[name].append(h(x)[0])
             else:
                 out[name].append(h(s))
     return out
@@ -173,6 +176,7 @@ def train_heads_only(args: argparse.Namespace) -> Path:
         name: f"fitted on the frozen encoder of {config.get('name', source.name)}" for name in args.task_list
     }
     decisions = dict(installed.decisions)
+    # calibration reads the model from disk, so it is written first and again with the chosen rules
     write_heads(target, kept + new, config | {"decisions": decisions})
     load_heads.cache_clear()
     for name in args.task_list:
