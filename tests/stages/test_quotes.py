@@ -3,8 +3,18 @@ sources, pronoun speakers, the chain of custody and the per-speaker summary."""
 
 from __future__ import annotations
 
-from unspun.document import COMMENT, EDITORIAL, ENTITIES, OUTLETS, QUOTED, QUOTES, SENTENCES, STRUCTURE
-from unspun.document import Document, Span
+from unspun.document import (
+    COMMENT,
+    EDITORIAL,
+    ENTITIES,
+    OUTLETS,
+    QUOTED,
+    QUOTES,
+    SENTENCES,
+    STRUCTURE,
+    Document,
+    Span,
+)
 from unspun.stages.quotes import (
     Relation,
     RoleSpan,
