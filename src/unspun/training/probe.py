@@ -216,7 +216,7 @@ def fit_context_head(
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss)
+            total += float(loss.detach())
         head = export()
         score = validate(head) if validate is not None else -float(epoch)
         log.info(
