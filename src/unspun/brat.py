@@ -21,13 +21,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from unspun.errors import UnspunError
+from unspun.errors import BratError
+
+__all__ = ["Annotations", "Attribute", "BratError", "Event", "Relation", "TextBound", "parse", "write"]
 
 Fragments = tuple[tuple[int, int], ...]
-
-
-class BratError(UnspunError):
-    reason = "brat"
 
 
 @dataclass(frozen=True)
@@ -130,9 +128,15 @@ def parse(ann: str, text: str | None = None) -> Annotations:
     return out
 
 
+#: what ends a line for brat's own reader (Python's `splitlines`), besides "\n" and "\r"
+UNICODE_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_LINE_BREAK = re.compile(f"[\r\n{UNICODE_LINE_BREAKS}]")
+
+
 def _one_line(text: str) -> str:
-    # the covered text is informative only (brat reads the offsets): newlines would start a new line
-    return text.replace("\r", " ").replace("\n", " ")
+    # the covered text is informative only (brat reads the offsets): a line break would start a new line,
+    # and brat's reader (codecs, splitlines) breaks on the Unicode line separators too
+    return _LINE_BREAK.sub(" ", text)
 
 
 def write(ann: Annotations, text: str) -> str:
