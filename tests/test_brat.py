@@ -114,3 +114,16 @@ def test_polnear_files_parse_with_every_annotation_and_identity() -> None:
         for event in ann.events.values():
             assert ann.textbounds[event.trigger].type == event.type
         assert brat.parse(brat.write(ann, text), text) == ann
+
+
+@pytest.mark.parametrize(("text", "start", "end", "fragments"), [
+    ("one line", 0, 8, ((0, 8),)),
+    ("para one\npara two", 0, 17, ((0, 8), (9, 17))),
+    ("a\n\nb\r\nc", 0, 7, ((0, 1), (3, 4), (6, 7))),
+    ("x\u2028y\u0085z", 0, 5, ((0, 1), (2, 3), (4, 5))),
+    ("tab\tkept", 0, 8, ((0, 8),)),
+    ("\nhead", 0, 5, ((1, 5),)),
+    ("ab\n\ncd", 2, 4, ((2, 2),)),
+])
+def test_line_fragments_are_brats_own(text: str, start: int, end: int, fragments: tuple) -> None:
+    assert brat.line_fragments(text, start, end) == fragments

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from render.bratcheck import assert_brat_reads
 
 from unspun import brat
 from unspun.document import Document, Span
@@ -156,6 +157,7 @@ def test_quotes_read_as_polnear_attributions() -> None:
 def test_quotes_round_trip() -> None:
     data = quotes_document().to_dict()
     files = render_brat(data)
+    assert_brat_reads(files)
     assert files.txt == QUOTES_TEXT
     assert read_brat(files.txt, files.ann).to_dict()["layers"] == data["layers"]
 
@@ -166,10 +168,23 @@ def test_quotes_round_trip() -> None:
 def test_every_layer_round_trips(port_deal_analysis: Document) -> None:
     data = port_deal_analysis.to_dict()
     files = render_brat(data)
+    assert_brat_reads(files)
     assert files.txt == port_deal_analysis.text
     back = read_brat(files.txt, files.ann)
     assert back.to_dict()["layers"] == data["layers"]
     assert list(back.layers) == list(data["layers"])
+
+
+def test_spans_across_lines_are_fragments_and_read_back_whole() -> None:
+    text = "First paragraph.\n\nSecond one,\r\nthird line.\nLast."
+    doc = Document(text=text)
+    doc.add("structure", Span(0, text.index("Last") - 1, "editorial", None, {}, "structure"))
+    doc.add("propaganda", Span(text.index("one"), text.index("third") + 5, "Doubt", 0.5, {}, "propaganda"))
+    files = render_brat(doc.to_dict())
+    assert_brat_reads(files)
+    assert lines(files.ann, "T1\t") == ["T1\tstructure_editorial 0 16;18 29;31 42\t"
+                                        "First paragraph. Second one, third line."]
+    assert read_brat(files.txt, files.ann).to_dict()["layers"] == doc.to_dict()["layers"]
 
 
 def test_attrs_with_line_separators_round_trip() -> None:
@@ -179,6 +194,7 @@ def test_attrs_with_line_separators_round_trip() -> None:
     doc.add("structure", Span(0, len(text), "comment", None, comment, "structure"))
     doc.add("hate", Span(11, len(text), "normal", 0.97, {"targets": [], "note\u2029": "\u0085"}, "hate"))
     files = render_brat(doc.to_dict())
+    assert_brat_reads(files)
     assert len(files.ann.splitlines()) == 4 and files.ann.count("\n") == 4
     assert read_brat(files.txt, files.ann).to_dict()["layers"] == doc.to_dict()["layers"]
 

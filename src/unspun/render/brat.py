@@ -4,6 +4,10 @@ An annotator opens the `.txt` + `.ann` pair in brat, corrects unspun's output, a
 back into the same layers (`read_brat`) — or, for the quotes layer, into our PolNeAR loader as training data.
 
 - `.txt` is `Document.text` exactly (brat's offsets are code points, as Python's `str` indices are).
+- A span that crosses a line break is written as brat writes one: a fragment per line, line breaks left
+  out (brat reads the `.ann` line by line and compares each covered text with the `.txt`). It reads back
+  as the range from its first fragment's start to its last's end: whole, unless it began or ended with a
+  line break.
 - A span of any layer but quotes is a text-bound annotation whose type names its layer and label
   (`type_name`: ``propaganda_Name_Calling-2c-Labeling``), with an AnnotatorNotes line holding its score,
   attrs and stage as JSON, so nothing is lost.
@@ -119,8 +123,9 @@ class BratFiles:
 class _Ids:
     """Annotation ids in brat's numbering (T1, T2, … E1, …); text-bounds shared by equal type and range."""
 
-    def __init__(self, ann: Annotations) -> None:
+    def __init__(self, ann: Annotations, text: str) -> None:
         self.ann = ann
+        self.text = text
         self.counts: dict[str, int] = {}
         self.shared: dict[tuple[str, int, int], str] = {}
 
@@ -133,7 +138,7 @@ class _Ids:
         if share and key in self.shared:
             return self.shared[key]
         tid = self.next("T")
-        self.ann.textbounds[tid] = TextBound(tid, type, ((start, end),))
+        self.ann.textbounds[tid] = TextBound(tid, type, brat.line_fragments(self.text, start, end))
         if share:
             self.shared[key] = tid
         return tid
@@ -158,7 +163,7 @@ def render_brat(data: dict[str, Any]) -> BratFiles:
     """The `.txt` and `.ann` of one ``unspun/1`` analysis: every layer's spans (see the module docstring)."""
     text = data["document"]["text"]
     ann = Annotations()
-    ids = _Ids(ann)
+    ids = _Ids(ann, text)
     for layer, spans in data.get("layers", {}).items():
         for span in spans:
             if layer == QUOTES:
@@ -326,6 +331,11 @@ def annotation_conf(labels: dict[str, list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: brat's own defaults for what the drawing section does not name (a visual.conf replaces them all)
+VISUAL_DEFAULTS = ["SPAN_DEFAULT\tfgColor:black, bgColor:lightgreen, borderColor:darken",
+                   "ARC_DEFAULT\tcolor:black, arrowHead:triangle-5"]
+
+
 def _visual_label(text: str) -> str:
     return text.replace("|", "/").replace("\t", " ")
 
@@ -345,4 +355,5 @@ def visual_conf(labels: dict[str, list[str]]) -> str:
                 drawing.append(f"{name}\tbgColor:{colour}")
     quote_colour = LAYER_COLOURS[QUOTES]
     drawing += [f"{role}\tbgColor:{quote_colour}" for role in (SOURCE, CUE, CONTENT, *ATTRIBUTION_TYPES)]
+    drawing += VISUAL_DEFAULTS
     return "\n".join([*lines, "", *drawing]) + "\n"
