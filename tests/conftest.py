@@ -110,7 +110,6 @@ def build_port_deal_analysis() -> Document:
                                                             "domain": "coastal-ledger.example"}, "outlets"))
     doc.summary["site_outlet"] = {"canonical": "The Dockside Patriot", "domain": None}
 
-    chain = ["author", "quoted:Coastal Ledger"]
     quotes = [
         ("that the shipping consortium Meridian Freight will keep $4.2 million in disputed port fees after a "
          "settlement with the city's Port Authority", "indirect", "Harbor officials", "confirmed"),
@@ -124,7 +123,9 @@ def build_port_deal_analysis() -> Document:
         speaker_ref = find.ref(speaker)
         doc.add("quotes", Span(start, end, label, 0.9, {
             "speaker": speaker_ref, "cue": find.ref(cue, speaker_ref["start"]), "outlet": "Coastal Ledger",
-            "voice": [*chain, f"quoted:{speaker}"]}, "quotes"))
+            "voice": f"quoted:{speaker}", "chain": [
+                {"role": "speaker", "name": speaker}, {"role": "outlet", "name": "Coastal Ledger"},
+                {"role": "page", "name": "The Dockside Patriot"}]}, "quotes"))
 
     techniques = [
         ("SHOCKER", "Loaded_Language", "author"),

@@ -120,6 +120,14 @@ register_head(HeadSpec("propaganda_spans", "propaganda", TOKEN, ("propaganda",),
 register_head(HeadSpec("propaganda_technique", "propaganda", SEQUENCE, PROPAGANDA_TECHNIQUES, SOFTMAX))
 
 
+# --- quotes (attribution) --------------------------------------------------------------------------------
+#: the roles of an attribution relation, as PolNeAR annotates them
+QUOTE_ROLES: tuple[str, ...] = ("source", "cue", "content")
+#: BIO tags over the roles: PolNeAR is univocal (a word has at most one role), so one softmax per word-piece
+QUOTE_TAGS: tuple[str, ...] = ("O", *(f"{bi}-{role}" for role in QUOTE_ROLES for bi in ("B", "I")))
+register_head(HeadSpec("quotes_tags", "quotes", TOKEN, QUOTE_TAGS, SOFTMAX))
+
+
 # --- run time ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Head:

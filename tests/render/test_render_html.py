@@ -125,7 +125,8 @@ def hostile_document() -> Document:
     doc.add("hate", Span(para_3, len(body), "offensive", 0.7, hate, "h"))
     doc.add("quotes", Span(second, second + 30, "direct", 0.9, {
         "speaker": {"start": 0, "end": 8, "text": body[:8]}, "cue": None, "outlet": HOSTILE,
-        "voice": ["author", f"quoted:{HOSTILE}"]}, "q"))
+        "voice": f"quoted:{HOSTILE}", "chain": [{"role": "speaker", "name": HOSTILE},
+                                               {"role": "outlet", "name": HOSTILE}]}, "q"))
     doc.add("x-custom" + HOSTILE, Span(0, 5, HOSTILE, None, {HOSTILE: HOSTILE}, "x"))
     doc.summary = {"site_outlet": {"canonical": HOSTILE, "domain": HOSTILE, HOSTILE: HOSTILE}}
     doc.warn(HOSTILE)

@@ -36,7 +36,7 @@ def page() -> Document:
     speaker = text.index("Ann Lee")
     doc.add("quotes", Span(quote_start, quote_end, "direct", 0.9, {
         "speaker": {"start": speaker, "end": speaker + 7, "text": "Ann Lee"}, "cue": None, "outlet": None,
-        "voice": ["author", "quoted:Ann Lee"]}, "quotes"))
+        "voice": "quoted:Ann Lee", "chain": [{"role": "speaker", "name": "Ann Lee"}]}, "quotes"))
     scores = {"hate": 0.1, "offensive": 0.1, "normal": 0.8}
     sentences = [(0, 25, "normal"), (quote_start, quote_end, "offensive"), (p2[0], p2[1], "normal"),
                  (c1[0], c1[1], "hate"), (c2[0], c2[1], "normal")]

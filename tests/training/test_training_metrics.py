@@ -90,3 +90,17 @@ def test_tc_micro_and_macro_f1() -> None:
     assert per["LL"] == {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2}
     assert per["NC"]["precision"] == 0.5 and per["NC"]["recall"] == 1.0
     assert abs(res["macro_f1"] - (2 / 3 + 2 / 3 + 1.0) / 3) < 1e-12
+
+
+def test_span_match_scores_exact_and_overlap_by_hand() -> None:
+    gold = {"a": [(0, 10), (20, 30), (40, 50)], "b": [(5, 8)]}
+    # one exact hit, one partial hit, one miss, and a duplicate prediction counted once
+    pred = {"a": [(0, 10), (0, 10), (22, 35), (60, 70)], "b": []}
+    s = M.span_match_scores(pred, gold)
+    assert (s["n_pred"], s["n_gold"]) == (3, 4)
+    assert s["exact_precision"] == pytest.approx(1 / 3) and s["exact_recall"] == pytest.approx(1 / 4)
+    assert s["exact_f1"] == pytest.approx(2 * (1 / 3) * (1 / 4) / (1 / 3 + 1 / 4))
+    assert s["overlap_precision"] == pytest.approx(2 / 3) and s["overlap_recall"] == pytest.approx(2 / 4)
+    # touching is not overlapping
+    assert M.span_match_scores({"a": [(10, 20)]}, {"a": [(0, 10)]})["overlap_f1"] == 0.0
+    assert M.prf(0, 0, 0, 0) == {"precision": 0.0, "recall": 0.0, "f1": 0.0}

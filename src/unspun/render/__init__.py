@@ -281,6 +281,21 @@ def outlets_table(data: dict[str, Any]) -> ReportTable | None:
     return ReportTable("outlets", "Outlets", ["outlet", "domain", "mentions", "reliability profile"], rows)
 
 
+def quote_speaker(attrs: dict[str, Any]) -> str:
+    """The speaker as written, with the antecedent a pronoun was resolved to: "she (= Rita Alvarez)"."""
+    speaker, resolved = attrs.get("speaker"), attrs.get("speaker_resolved")
+    text = str(speaker.get("text", "")) if isinstance(speaker, dict) else ""
+    if isinstance(resolved, dict) and resolved.get("text"):
+        text = f"{text} (= {resolved['text']})"
+    return text or "?"
+
+
+def chain_text(attrs: dict[str, Any]) -> str:
+    """The chain of custody, speaker first: "Harbor officials → Coastal Ledger → The Dockside Patriot"."""
+    chain = attrs.get("chain") or []
+    return " → ".join(str(link.get("name", "?")) for link in chain if isinstance(link, dict))
+
+
 def quotes_table(data: dict[str, Any]) -> ReportTable | None:
     spans = data.get("layers", {}).get("quotes")
     if spans is None:
@@ -288,11 +303,11 @@ def quotes_table(data: dict[str, Any]) -> ReportTable | None:
     rows = []
     for s in spans:
         attrs = s.get("attrs", {})
-        chain = " → ".join(map(str, attrs.get("voice") or []))
-        rows.append([format_value(attrs.get("speaker")) or "?", format_value(attrs.get("cue")),
-                     excerpt(s["text"]), s["label"], str(attrs.get("outlet") or ""), chain])
+        cue = attrs.get("cue")
+        rows.append([quote_speaker(attrs), str(cue.get("text", "")) if isinstance(cue, dict) else "",
+                     excerpt(s["text"]), s["label"], str(attrs.get("outlet") or ""), chain_text(attrs)])
     return ReportTable("quotes", f"Quotes ({len(spans)})",
-                       ["speaker", "cue", "content", "kind", "outlet", "voice chain"], rows)
+                       ["speaker", "cue", "content", "kind", "carried by", "chain of custody"], rows)
 
 
 def propaganda_table(data: dict[str, Any]) -> ReportTable | None:

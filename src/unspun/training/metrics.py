@@ -209,3 +209,42 @@ def tc_scores(gold: list[str], pred: list[str], labels: tuple[str, ...]) -> dict
         "macro_f1": float(np.mean([v["f1"] for v in per.values()])) if per else 0.0,
         "per_label": per,
     }
+
+
+def prf(tp_pred: int, n_pred: int, tp_gold: int, n_gold: int) -> dict[str, float]:
+    """Precision (matched predictions / predictions), recall (matched gold / gold) and their F1."""
+    precision = tp_pred / n_pred if n_pred else 0.0
+    recall = tp_gold / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def overlaps(a: Span, b: Span) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def span_match_scores(pred: dict[str, list[Span]], gold: dict[str, list[Span]]) -> dict[str, float]:
+    """Span P/R/F1 under exact match (same start and end) and overlap match (at least one shared character;
+    a prediction is correct when it overlaps some gold span, a gold span found when some prediction
+    overlaps it), over every document's distinct spans."""
+    n_pred = n_gold = exact = over_pred = over_gold = 0
+    for doc in set(pred) | set(gold):
+        ps = sorted({s for s in pred.get(doc, []) if s[1] > s[0]})
+        ts = sorted({t for t in gold.get(doc, []) if t[1] > t[0]})
+        n_pred += len(ps)
+        n_gold += len(ts)
+        exact += len(set(ps) & set(ts))
+        over_pred += sum(any(overlaps(s, t) for t in ts) for s in ps)
+        over_gold += sum(any(overlaps(s, t) for s in ps) for t in ts)
+    e = prf(exact, n_pred, exact, n_gold)
+    o = prf(over_pred, n_pred, over_gold, n_gold)
+    return {
+        "exact_precision": e["precision"],
+        "exact_recall": e["recall"],
+        "exact_f1": e["f1"],
+        "overlap_precision": o["precision"],
+        "overlap_recall": o["recall"],
+        "overlap_f1": o["f1"],
+        "n_pred": n_pred,
+        "n_gold": n_gold,
+    }

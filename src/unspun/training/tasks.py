@@ -122,3 +122,4 @@ def _load_builtin_tasks() -> None:
     # the shipped tasks register themselves on import
     import unspun.training.hate  # noqa: F401
     import unspun.training.propaganda  # noqa: F401
+    import unspun.training.quotes  # noqa: F401
