@@ -19,7 +19,6 @@ from unspun.render.brat import (
     annotation_conf,
     layer_labels,
     parse_type_name,
-    quote_kind,
     read_brat,
     render_brat,
     type_name,
@@ -154,6 +153,25 @@ def test_quotes_read_as_polnear_attributions() -> None:
     assert read == expected
 
 
+def test_our_polnear_loader_reads_the_quotes_layer_as_training_data() -> None:
+    from unspun.training.polnear import read_article
+
+    doc = quotes_document()
+    files = render_brat(doc.to_dict())
+    article = read_article("quotes", files.txt, files.ann)
+
+    def fragments(ref: dict[str, Any] | None) -> tuple[tuple[int, int], ...]:
+        return ((ref["start"], ref["end"]),) if ref else ()
+
+    expected = {(fragments(q.attrs["speaker"]), fragments(q.attrs["cue"]), ((q.start, q.end),))
+                for q in doc.layers["quotes"]}
+    assert {(a.source, a.cue, a.content) for a in article.attributions} == expected
+    assert len(article.attributions) == len(doc.layers["quotes"])
+    # a source shared by two quotes is one source span of the article, as in PolNeAR
+    assert len(article.role_spans("source")) == len({q.attrs["speaker"]["start"] for q in doc.layers["quotes"]
+                                                     if q.attrs["speaker"]})
+
+
 def test_quotes_round_trip() -> None:
     data = quotes_document().to_dict()
     files = render_brat(data)
@@ -263,14 +281,6 @@ def test_an_annotator_may_add_a_quote_and_a_free_text_note() -> None:
     assert [(q.label, q.attrs["speaker"]["text"], q.attrs["cue"]["text"], q.stage) for q in quotes] == [
         ("direct", "Kay", "said", ANNOTATOR_STAGE), ("indirect", "Fred", "thinks", ANNOTATOR_STAGE)]
     assert quotes[1].attrs["note"] == "not sure this is an attribution" and quotes[0].score is None
-
-
-@pytest.mark.parametrize(("content", "kind"), [
-    ('"We reached the best outcome,"', "direct"), ("“Nothing changed.”", "direct"),
-    ('the company had "always acted within the terms"', "mixed"), ("she would demand an audit", "indirect"),
-])
-def test_quote_kind_of_an_event_without_one(content: str, kind: str) -> None:
-    assert quote_kind(content) == kind
 
 
 CUE_AND_TRIGGER = "T1\tCue 4 8\tsaid\nT2\tAttribution 4 8\tsaid\n"

@@ -50,8 +50,6 @@ QUOTE_KINDS: tuple[str, ...] = ("direct", "indirect", "mixed")
 QUOTE_REFS = {"speaker": SOURCE, "cue": CUE}
 #: the stage of a span an annotator added in brat (it has no note saying which stage wrote it)
 ANNOTATOR_STAGE = "brat"
-#: what a quote's content opens and closes with when it is a direct quotation (for events without a Kind)
-QUOTATION_MARKS = "\"“”„«»"
 
 # -- type names: layer and label, reversibly, in brat's alphabet ----------------------------------------
 #: characters a brat type name may hold (brat's `normalize_to_storage_form` turns any other into "_")
@@ -268,22 +266,15 @@ def _read_quote(annotations: Annotations, event: Event, txt: str) -> Span:
     start, end = min(t.start for t in contents), max(t.end for t in contents)
     score, attrs, stage = _read_note(annotations, event.id)
     kind = annotations.attribute_of(event.id, KIND)
+    from unspun.stages.quotes import kind_of  # the stage's own rule, for an event an annotator added
+
     try:
-        label = _decode(kind) if kind is not None else quote_kind(txt[start:end])
+        label = _decode(kind) if kind is not None else kind_of(txt[start:end])
     except ValueError:
         raise BratError(f"{event.id}: {KIND} {kind!r} is not a label written by the export") from None
     refs = {attr: _ref(annotations, roles[role][0], txt) if role in roles else None
             for attr, role in QUOTE_REFS.items()}
     return Span(start, end, label, score, {**refs, **attrs}, stage)
-
-
-def quote_kind(content: str) -> str:
-    """The kind of a quote whose event has no Kind attribute (one an annotator added): direct when its
-    content opens and closes with quotation marks, mixed when it holds some, indirect otherwise."""
-    content = content.strip()
-    if len(content) > 1 and content[0] in QUOTATION_MARKS and content[-1] in QUOTATION_MARKS:
-        return "direct"
-    return "mixed" if any(ch in QUOTATION_MARKS for ch in content) else "indirect"
 
 
 # -- the project's configuration: what brat needs to show and edit the types ------------------------------
