@@ -77,6 +77,18 @@ def test_exactly_one_input(client: TestClient, body: dict[str, Any], problem: st
     assert problem in error_of(client.post("/v1/analyze", json=body), 422, "invalid_request")
 
 
+def test_brat_files_of_an_analysis_read_back(client: TestClient) -> None:
+    from unspun.render.brat import read_brat
+
+    data = client.post("/v1/analyze", json={"text": (EXAMPLES / "port-deal.txt").read_text("utf-8")}).json()
+    files = client.post("/v1/brat", json=data).json()
+    assert files["txt"] == data["document"]["text"]
+    assert read_brat(files["txt"], files["ann"]).to_dict()["layers"] == data["layers"]
+    assert "\tstructure_quoted\n" in files["annotation_conf"] and "[drawing]" in files["visual_conf"]
+    assert "not an unspun/1 analysis" in error_of(client.post("/v1/brat", json={"layers": {}}), 422,
+                                                  "invalid_request")
+
+
 def test_unknown_field_and_bad_json(client: TestClient) -> None:
     assert "model_dir" in error_of(client.post("/v1/analyze", json={"text": "a", "model_dir": "/"}), 422,
                                    "invalid_request")

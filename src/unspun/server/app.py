@@ -457,6 +457,24 @@ def create_app(options: Options | None = None, settings: ServerSettings | None =
             return error_response(422, "invalid_request", f"not an unspun/1 analysis: {exc.message}")
         return JSONResponse(page_view(data))
 
+    @app.post("/v1/brat", tags=["analysis"], summary="An analysis as brat standoff",
+              responses={200: {"description": "`{\"txt\", \"ann\", \"annotation_conf\", \"visual_conf\"}`: "
+                                              "the files `unspun analyze --format brat` writes for it."},
+                         422: {"description": "Not an `unspun/1` analysis."}})
+    async def brat_files(data: Annotated[dict[str, Any], Body()]) -> JSONResponse:
+        import jsonschema
+
+        from unspun.document import validate
+        from unspun.render.brat import annotation_conf, layer_labels, render_brat, visual_conf
+
+        try:
+            validate(data)
+        except jsonschema.ValidationError as exc:
+            return error_response(422, "invalid_request", f"not an unspun/1 analysis: {exc.message}")
+        files, labels = render_brat(data), layer_labels(data)
+        return JSONResponse({"txt": files.txt, "ann": files.ann, "annotation_conf": annotation_conf(labels),
+                             "visual_conf": visual_conf(labels)})
+
     @app.get("/healthz", tags=["service"], summary="Liveness and load")
     async def healthz() -> dict[str, Any]:
         return {"status": "ok" if service.started else "starting", "pending": service.pending,
