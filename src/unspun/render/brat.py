@@ -208,6 +208,7 @@ def read_brat(txt: str, ann: str) -> Document:
     if annotations.relations:
         first = next(iter(annotations.relations.values()))
         raise BratError(f"{first.id}: relations ({first.type}) are not part of unspun's brat export")
+    reader = _Reader(annotations, txt)
     doc = Document(text=txt)
     for tb in annotations.textbounds.values():
         if tb.type in QUOTE_ROLE_TYPES:
@@ -217,10 +218,10 @@ def read_brat(txt: str, ann: str) -> Document:
         except ValueError:
             raise BratError(f"{tb.id}: type {tb.type!r} is neither a layer span (layer_label) nor a "
                             f"quotes role ({', '.join(sorted(QUOTE_ROLE_TYPES))})") from None
-        score, attrs, stage = _read_note(annotations, tb.id)
+        score, attrs, stage = reader.note(tb.id)
         doc.add(layer, Span(tb.start, tb.end, label, score, attrs, stage))
     for event in annotations.events.values():
-        doc.add(QUOTES, _read_quote(annotations, event, txt))
+        doc.add(QUOTES, reader.quote(event))
     # in text order within each layer, as every analysis lists its spans
     for spans in doc.layers.values():
         spans.sort(key=lambda s: (s.start, -s.end))
@@ -228,53 +229,64 @@ def read_brat(txt: str, ann: str) -> Document:
     return doc
 
 
-def _read_note(annotations: Annotations, target: str) -> tuple[float | None, dict[str, Any], str]:
-    note = annotations.note_of(target)
-    if note is None:
-        return None, {}, ANNOTATOR_STAGE
-    try:
-        value = json.loads(note)
-    except ValueError:
-        value = None
-    if not isinstance(value, dict) or not {"score", "attrs", "stage"} <= value.keys():
-        return None, {"note": note}, ANNOTATOR_STAGE
-    if not isinstance(value["attrs"], dict):
-        raise BratError(f"{target}: the note's attrs are not an object: {note[:80]!r}")
-    return value["score"], value["attrs"], str(value["stage"])
+class _Reader:
+    """One parsed `.ann` over its text, with each annotation's note and each event's Kind at hand."""
 
+    def __init__(self, annotations: Annotations, txt: str) -> None:
+        self.ann = annotations
+        self.txt = txt
+        # the first of each (brat keeps one; a hand-edited file may hold more)
+        self.notes = {target: text for target, text in reversed(annotations.notes.values())}
+        self.kinds = {a.target: a.value for a in reversed(annotations.attributes.values()) if a.type == KIND}
 
-def _ref(annotations: Annotations, tid: str, txt: str) -> dict[str, Any]:
-    tb = annotations.textbounds[tid]
-    return {"start": tb.start, "end": tb.end, "text": txt[tb.start : tb.end]}
+    def note(self, target: str) -> tuple[float | None, dict[str, Any], str]:
+        """The score, attrs and stage an annotation's note holds (none: an annotator's annotation)."""
+        note = self.notes.get(target)
+        if note is None:
+            return None, {}, ANNOTATOR_STAGE
+        try:
+            value = json.loads(note)
+        except ValueError:
+            value = None
+        if not isinstance(value, dict) or not {"score", "attrs", "stage"} <= value.keys():
+            return None, {"note": note}, ANNOTATOR_STAGE
+        if not isinstance(value["attrs"], dict):
+            raise BratError(f"{target}: the note's attrs are not an object: {note[:80]!r}")
+        return value["score"], value["attrs"], str(value["stage"])
 
+    def ref(self, tid: str) -> dict[str, Any]:
+        tb = self.ann.textbounds[tid]
+        return {"start": tb.start, "end": tb.end, "text": self.txt[tb.start : tb.end]}
 
-def _read_quote(annotations: Annotations, event: Event, txt: str) -> Span:
-    if event.type not in ATTRIBUTION_TYPES:
-        raise BratError(f"{event.id}: event type {event.type!r} is not one of {', '.join(ATTRIBUTION_TYPES)}")
-    roles: dict[str, list[str]] = {}
-    for role, ref in event.args:
-        if ref not in annotations.textbounds:
-            raise BratError(f"{event.id}: argument {role}:{ref} names no text-bound annotation")
-        roles.setdefault(CONTENT if CONTENT_ROLE.match(role) else role, []).append(ref)
-    unknown = set(roles) - {CONTENT, CUE, SOURCE}
-    if unknown or len(roles.get(CUE, [])) > 1 or len(roles.get(SOURCE, [])) > 1:
-        raise BratError(f"{event.id}: an attribution has Content, at most one Cue and at most one Source "
-                        f"(roles: {', '.join(role for role, _ in event.args)})")
-    if CONTENT not in roles:
-        raise BratError(f"{event.id}: an attribution without a Content")
-    contents = [annotations.textbounds[t] for t in roles[CONTENT]]
-    start, end = min(t.start for t in contents), max(t.end for t in contents)
-    score, attrs, stage = _read_note(annotations, event.id)
-    kind = annotations.attribute_of(event.id, KIND)
-    from unspun.stages.quotes import kind_of  # the stage's own rule, for an event an annotator added
+    def quote(self, event: Event) -> Span:
+        """The quotes span of one attribution event."""
+        if event.type not in ATTRIBUTION_TYPES:
+            raise BratError(f"{event.id}: event type {event.type!r} is not one of "
+                            f"{', '.join(ATTRIBUTION_TYPES)}")
+        roles: dict[str, list[str]] = {}
+        for role, ref in event.args:
+            if ref not in self.ann.textbounds:
+                raise BratError(f"{event.id}: argument {role}:{ref} names no text-bound annotation")
+            roles.setdefault(CONTENT if CONTENT_ROLE.match(role) else role, []).append(ref)
+        unknown = set(roles) - {CONTENT, CUE, SOURCE}
+        if unknown or len(roles.get(CUE, [])) > 1 or len(roles.get(SOURCE, [])) > 1:
+            raise BratError(f"{event.id}: an attribution has Content, at most one Cue and at most one Source "
+                            f"(roles: {', '.join(role for role, _ in event.args)})")
+        if CONTENT not in roles:
+            raise BratError(f"{event.id}: an attribution without a Content")
+        contents = [self.ann.textbounds[t] for t in roles[CONTENT]]
+        start, end = min(t.start for t in contents), max(t.end for t in contents)
+        score, attrs, stage = self.note(event.id)
+        kind = self.kinds.get(event.id)
+        from unspun.stages.quotes import kind_of  # the stage's own rule, for an event an annotator added
 
-    try:
-        label = _decode(kind) if kind is not None else kind_of(txt[start:end])
-    except ValueError:
-        raise BratError(f"{event.id}: {KIND} {kind!r} is not a label written by the export") from None
-    refs = {attr: _ref(annotations, roles[role][0], txt) if role in roles else None
-            for attr, role in QUOTE_REFS.items()}
-    return Span(start, end, label, score, {**refs, **attrs}, stage)
+        try:
+            label = _decode(kind) if kind is not None else kind_of(self.txt[start:end])
+        except ValueError:
+            raise BratError(f"{event.id}: {KIND} {kind!r} is not a label written by the export") from None
+        refs = {attr: self.ref(roles[role][0]) if role in roles else None
+                for attr, role in QUOTE_REFS.items()}
+        return Span(start, end, label, score, {**refs, **attrs}, stage)
 
 
 # -- the project's configuration: what brat needs to show and edit the types ------------------------------
