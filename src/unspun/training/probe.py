@@ -15,6 +15,7 @@ import json
 import logging
 import shutil
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,17 @@ import numpy as np
 
 from unspun.encoder import CONFIG_FILE, ENCODER_FILE, TOKENIZER_FILE, Encoder, default_model_dir
 from unspun.errors import UnspunError
-from unspun.heads import HEADS_FILE, SEQUENCE, SOFTMAX, Head, HeadSpec, load_heads, read_config, write_heads
+from unspun.heads import (
+    HEADS_FILE,
+    SEQUENCE,
+    SOFTMAX,
+    BiLSTM,
+    Head,
+    HeadSpec,
+    load_heads,
+    read_config,
+    write_heads,
+)
 from unspun.training.data import Features
 from unspun.training.tasks import Task, TaskData, get_task
 
@@ -35,6 +46,12 @@ FIT_BATCH = {SEQUENCE: 256, "token": 4096}
 FIT_EPOCHS = {SEQUENCE: 60, "token": 8}
 FIT_LR = 3e-3
 FIT_WEIGHT_DECAY = 1e-4
+#: a context reader's size (per direction), texts per step, passes, learning rate and dropout
+CONTEXT_SIZE = 128
+CONTEXT_BATCH = 32
+CONTEXT_EPOCHS = 6
+CONTEXT_LR = 2e-3
+CONTEXT_DROPOUT = 0.1
 
 
 def encode_features(encoder: Encoder, feats: list[Features]) -> list[np.ndarray]:
@@ -54,6 +71,26 @@ def encode_features(encoder: Encoder, feats: list[Features]) -> list[np.ndarray]
         for r, i in enumerate(chunk):
             out[i] = states[r, 1 : len(feats[i].ids) + 1].astype(np.float32)
     return out
+
+
+def cached_states(encoder: Encoder, feats: list[Features], cache: Path | None, name: str) -> list[np.ndarray]:
+    """`encode_features`, kept in `cache/<name>.npz` (float16, with each example's piece ids so a cache of
+    other examples is never read) when a cache directory is given: the encoder pass is most of a fit."""
+    if cache is None:
+        return encode_features(encoder, feats)
+    path = Path(cache) / f"{name}.npz"
+    ids = np.concatenate([f.ids for f in feats]) if feats else np.zeros(0, np.int64)
+    lengths = np.asarray([len(f.ids) for f in feats], dtype=np.int64)
+    if path.is_file():
+        with np.load(path) as z:
+            if np.array_equal(z["ids"], ids) and np.array_equal(z["lengths"], lengths):
+                log.info("%s: encoder states read from %s", name, path)
+                return np.split(z["states"].astype(np.float32), np.cumsum(lengths)[:-1])
+    states = encode_features(encoder, feats)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flat = np.concatenate(states) if states else np.zeros((0, 0), np.float32)
+    np.savez(path, ids=ids, lengths=lengths, states=flat.astype(np.float16))
+    return states
 
 
 def head_rows(
@@ -117,6 +154,80 @@ def fit_head(spec: HeadSpec, x: np.ndarray, y: np.ndarray, w: np.ndarray, seed: 
     return Head(spec.name, spec.kind, spec.labels, spec.loss, weight, bias, spec.task)
 
 
+def fit_context_head(
+    spec: HeadSpec,
+    task: Task,
+    feats: list[Features],
+    states: list[np.ndarray],
+    seed: int,
+    validate: Any = None,
+) -> Head:
+    """A token head that reads its neighbours: a bidirectional LSTM over each text's frozen piece states,
+    then the linear layer, fitted by Adam on the head's softmax loss. With `validate` (a fitted Head ->
+    score), the pass with the best score is kept."""
+    import torch
+    import torch.nn.functional as F
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    from unspun.training.train import IGNORE, word_to_pieces
+
+    if spec.loss != SOFTMAX:
+        raise UnspunError(f"head {spec.name!r}: a context reader is fitted for softmax heads only")
+    torch.manual_seed(seed)
+    rows = []
+    for f, st in zip(feats, states, strict=True):
+        target = task.head_targets(f.example).get(spec.name)
+        if target is not None and len(st):
+            rows.append((st, word_to_pieces(np.asarray(target), f.piece_word, spec)))
+    lstm = torch.nn.LSTM(rows[0][0].shape[1], CONTEXT_SIZE, batch_first=True, bidirectional=True)
+    linear = torch.nn.Linear(2 * CONTEXT_SIZE, len(spec.labels))
+    params = [*lstm.parameters(), *linear.parameters()]
+    opt = torch.optim.Adam(params, lr=CONTEXT_LR)
+    order = sorted(range(len(rows)), key=lambda k: len(rows[k][0]))  # batches of similar lengths
+    batches = [order[i : i + CONTEXT_BATCH] for i in range(0, len(order), CONTEXT_BATCH)]
+    g = torch.Generator().manual_seed(seed)
+
+    def export() -> Head:
+        w = {k: v.detach().numpy().astype(np.float32) for k, v in lstm.state_dict().items()}
+        reader = BiLSTM(
+            np.stack([w["weight_ih_l0"], w["weight_ih_l0_reverse"]]),
+            np.stack([w["weight_hh_l0"], w["weight_hh_l0_reverse"]]),
+            np.stack([w["bias_ih_l0"] + w["bias_hh_l0"], w["bias_ih_l0_reverse"] + w["bias_hh_l0_reverse"]]),
+        )
+        weight = linear.weight.detach().numpy().astype(np.float32)
+        bias = linear.bias.detach().numpy().astype(np.float32)
+        return Head(spec.name, spec.kind, spec.labels, spec.loss, weight, bias, spec.task, reader)
+
+    best: tuple[float, Head] | None = None
+    for epoch in range(CONTEXT_EPOCHS):
+        lstm.train()
+        total = 0.0
+        for b in torch.randperm(len(batches), generator=g).tolist():
+            batch = [rows[k] for k in batches[b]]
+            lengths = torch.tensor([len(x) for x, _ in batch])
+            x = torch.nn.utils.rnn.pad_sequence([torch.from_numpy(x) for x, _ in batch], batch_first=True)
+            y = torch.nn.utils.rnn.pad_sequence(
+                [torch.from_numpy(t) for _, t in batch], batch_first=True, padding_value=IGNORE
+            )
+            packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+            out, _ = pad_packed_sequence(lstm(packed)[0], batch_first=True, total_length=x.shape[1])
+            logits = linear(F.dropout(out, CONTEXT_DROPOUT, training=True))
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=IGNORE)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss)
+        head = export()
+        score = validate(head) if validate is not None else -float(epoch)
+        log.info(
+            "%s: pass %d, mean loss %.4f, validation %.4f", spec.name, epoch + 1, total / len(batches), score
+        )
+        if best is None or score > best[0]:
+            best = (score, head)
+    assert best is not None
+    return best[1]
+
+
 def probe_predict(heads: dict[str, Head], feats: list[Features], states: list[np.ndarray]) -> dict[str, list]:
     """The fitted heads' outputs in the shape `Task.validate` reads (as `training.train.Runner.predict`)."""
     out: dict[str, list[np.ndarray]] = {name: [] for name in heads}
@@ -128,18 +239,31 @@ def probe_predict(heads: dict[str, Head], feats: list[Features], states: list[np
                 empty = np.zeros((1, s.shape[1]), np.float32)
                 x = s[pool].mean(axis=0, keepdims=True) if pool.any() else empty
                 out[name].append(h(x)[0])
-            else:
+            elif h.context is None:
                 out[name].append(h(s))
+    # heads that read a context step many texts together
+    for name, h in heads.items():
+        if h.kind != SEQUENCE and h.context is not None:
+            out[name] = h.sequences(states)
     return out
 
 
-def val_predictor(encoder: Encoder, heads: dict[str, Head], data: TaskData) -> Any:
+def val_predictor(encoder: Encoder, heads: dict[str, Head], data: TaskData, cache: Path | None = None) -> Any:
     """`Task.validate`'s predict over the fitted heads: each validation view read by the encoder once."""
     states = {}
-    for feats in data.val.values():
-        states.update({id(f): s for f, s in zip(feats, encode_features(encoder, feats), strict=True)})
+    for view, feats in data.val.items():
+        read = cached_states(encoder, feats, cache, f"{data.name}-val-{view}")
+        states.update({id(f): s for f, s in zip(feats, read, strict=True)})
     # a task may validate on a subset of a view (the examples that carry a head's target)
     return lambda feats: probe_predict(heads, feats, [states[id(f)] for f in feats])
+
+
+def _score_with(
+    name: str, heads: dict[str, Head], task: Task, predict: Any, data: TaskData, head: Head
+) -> float:
+    """The task's validation key with `head` as its head `name` (the other heads as fitted so far)."""
+    heads[name] = head
+    return float(task.validate(predict, data)["key"])
 
 
 def train_heads_only(args: argparse.Namespace) -> Path:
@@ -153,16 +277,23 @@ def train_heads_only(args: argparse.Namespace) -> Path:
         task = get_task(name)
         t0 = time.time()
         data: TaskData = task.build(args, encoder.tokenizer)
-        train_states = encode_features(encoder, data.train)
+        cache = Path(args.states_cache) if args.states_cache else None
+        train_states = cached_states(encoder, data.train, cache, f"{name}-train")
         log.info(
             "%s: %d train examples read by the encoder in %.0f s", name, len(data.train), time.time() - t0
         )
-        heads = {}
+        heads: dict[str, Head] = {}
+        predictor = val_predictor(encoder, heads, data, cache)  # reads `heads` as they are fitted
         for spec in task.heads():
+            if spec.context:
+                score = partial(_score_with, spec.name, heads, task, predictor, data)
+                heads[spec.name] = fit_context_head(spec, task, data.train, train_states, args.seed, score)
+                log.info("%s: head %s fitted on %d texts", name, spec.name, len(data.train))
+                continue
             x, y, w = head_rows(spec, task, data.train, train_states)
             heads[spec.name] = fit_head(spec, x, y, w, args.seed)
             log.info("%s: head %s fitted on %d rows", name, spec.name, len(x))
-        scores = task.validate(val_predictor(encoder, heads, data), data)
+        scores = task.validate(predictor, data)
         log.info("%s val: %s", name, json.dumps({k: round(v, 4) for k, v in scores.items()}))
         new += heads.values()
     kept = [h for h in installed.heads.values() if h.task not in args.task_list]

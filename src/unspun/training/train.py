@@ -298,6 +298,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="with --heads-only: the model to add to (default: package)",
     )
     p.add_argument(
+        "--states-cache",
+        type=Path,
+        default=None,
+        help="with --heads-only: keep the encoder's states of the task's examples here and reuse them",
+    )
+    p.add_argument(
         "--install-dir", type=Path, default=None, help="where --export installs (default: package)"
     )
     p.add_argument("--threads", type=int, default=2)
