@@ -339,6 +339,13 @@ VISUAL_DEFAULTS = ["SPAN_DEFAULT\tfgColor:black, bgColor:lightgreen, borderColor
                    "ARC_DEFAULT\tcolor:black, arrowHead:triangle-5"]
 
 
+def brat_json(data: dict[str, Any]) -> dict[str, str]:
+    """One analysis's brat files as one object (`POST /v1/brat`): txt, ann, annotation_conf, visual_conf."""
+    files, labels = render_brat(data), layer_labels(data)
+    return {"txt": files.txt, "ann": files.ann, "annotation_conf": annotation_conf(labels),
+            "visual_conf": visual_conf(labels)}
+
+
 def _visual_label(text: str) -> str:
     return text.replace("|", "/").replace("\t", " ")
 
