@@ -245,6 +245,43 @@ def test_several_markdown_reports_follow_each_other(corpus: Path) -> None:
     assert result.stdout.count("## Structure and voices") == len(ALL_PAGES)
 
 
+def test_brat_needs_an_output_directory(tmp_path: Path) -> None:
+    result = invoke("analyze", str(EXAMPLES / "port-deal.txt"), "--format", "brat", *FAST)
+    assert result.exit_code == EXIT_USAGE and "give --out DIRECTORY" in result.stderr
+    a_file = tmp_path / "a-file"
+    a_file.write_text("", "utf-8")
+    result = invoke("analyze", str(EXAMPLES / "port-deal.txt"), "-f", "brat", "--out", str(a_file), *FAST)
+    assert result.exit_code == EXIT_USAGE and "give --out DIRECTORY" in result.stderr
+
+
+def test_brat_writes_a_pair_per_document_and_the_configuration(tmp_path: Path) -> None:
+    from unspun.render.brat import read_brat
+
+    pages = [EXAMPLES / "port-deal.html", EXAMPLES / "port-deal.txt"]
+    out = tmp_path / "brat"
+    result = invoke("analyze", *map(str, pages), "--format", "brat", "--out", str(out), *FAST)
+    assert result.exit_code == EXIT_OK, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["annotation.conf", "port-deal-2.ann", "port-deal-2.txt",
+                                                     "port-deal.ann", "port-deal.txt", "visual.conf"]
+    assert "wrote 2 document(s) as brat standoff" in result.stderr
+    for page, stem in zip(pages, ["port-deal", "port-deal-2"], strict=True):
+        data = json.loads(invoke("analyze", str(page), "--format", "json", *FAST).stdout)
+        with (out / f"{stem}.txt").open(encoding="utf-8", newline="") as f:
+            txt = f.read()
+        assert txt == data["document"]["text"]
+        back = read_brat(txt, (out / f"{stem}.ann").read_text("utf-8"))
+        assert back.to_dict()["layers"] == data["layers"]
+    assert "\tstructure_comment\n" in (out / "annotation.conf").read_text("utf-8")
+
+
+def test_brat_file_names() -> None:
+    taken: set[str] = set()
+    assert cli.brat_stem("a/b/port-deal.html", taken) == "port-deal"
+    assert cli.brat_stem("c/port-deal.txt", taken) == "port-deal-2"
+    assert cli.brat_stem("feed.jsonl", taken) == "feed.jsonl"
+    assert cli.brat_stem("<stdin>", taken) == "stdin"
+
+
 def test_safe_filenames_are_unique() -> None:
     taken: set[str] = set()
     assert cli.safe_filename("a/b/page one.html", taken) == "page_one.html.html"

@@ -84,6 +84,24 @@ def test_every_format_end_to_end(tmp_path: Path) -> None:
         assert out.returncode == 0 and "Coastal Ledger" in out.stdout, out.stderr
 
 
+def test_brat_export_reads_back_as_every_layer_of_the_analysis(analysis: dict, tmp_path: Path) -> None:
+    """The round trip: analyse the page, export it to brat, read the pair back, and find the same layers."""
+    from render.bratcheck import assert_brat_reads
+
+    from unspun.render.brat import BratFiles, read_brat
+
+    out = unspun("analyze", str(EXAMPLES / "port-deal.html"), "--format", "brat", "--out", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    with (tmp_path / "port-deal.txt").open(encoding="utf-8", newline="") as f:
+        txt = f.read()
+    assert txt == analysis["document"]["text"]
+    ann = (tmp_path / "port-deal.ann").read_text("utf-8")
+    assert_brat_reads(BratFiles(txt, ann))
+    back = read_brat(txt, ann).to_dict()["layers"]
+    assert back == {name: spans for name, spans in analysis["layers"].items() if spans}
+    assert {"structure", "sentences", "entities", "hate"} <= back.keys()
+
+
 def test_several_inputs_end_to_end(tmp_path: Path) -> None:
     (tmp_path / "bad.txt").write_bytes(b"\x00\x01")
     out = unspun("analyze", str(EXAMPLES / "port-deal.txt"), str(EXAMPLES / "port-deal.html"),

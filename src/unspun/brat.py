@@ -21,13 +21,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from unspun.errors import UnspunError
+from unspun.errors import BratError
+
+__all__ = ["Annotations", "Attribute", "BratError", "Event", "Relation", "TextBound", "parse", "write"]
 
 Fragments = tuple[tuple[int, int], ...]
-
-
-class BratError(UnspunError):
-    reason = "brat"
 
 
 @dataclass(frozen=True)
@@ -130,13 +128,39 @@ def parse(ann: str, text: str | None = None) -> Annotations:
     return out
 
 
+#: what ends a line for brat's own reader (Python's `splitlines`), besides "\n" and "\r"
+UNICODE_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_LINE_BREAK = re.compile(f"[\r\n{UNICODE_LINE_BREAKS}]")
+
+
+def line_fragments(text: str, start: int, end: int) -> Fragments:
+    """The fragments brat makes of the range `start:end` of `text`: one per line, line breaks left out.
+
+    brat reads an `.ann` line by line and checks each text-bound's covered text against the `.txt`, so a
+    range that crosses a line break cannot be one fragment (its annotation tool splits such a selection the
+    same way). A range with no text but line breaks keeps its start as an empty fragment."""
+    frags = []
+    pos = start
+    for m in _LINE_BREAK.finditer(text, start, end):
+        if m.start() > pos:
+            frags.append((pos, m.start()))
+        pos = m.end()
+    if end > pos:
+        frags.append((pos, end))
+    return tuple(frags) or ((start, start),)
+
+
 def _one_line(text: str) -> str:
-    # the covered text is informative only (brat reads the offsets): newlines would start a new line
-    return text.replace("\r", " ").replace("\n", " ")
+    # the covered text is informative only (brat reads the offsets): a line break would start a new line,
+    # and brat's reader (codecs, splitlines) breaks on the Unicode line separators too
+    return _LINE_BREAK.sub(" ", text)
 
 
 def write(ann: Annotations, text: str) -> str:
-    """The `.ann` content of `ann` over `text` (covered text written on one line each)."""
+    """The `.ann` content of `ann` over `text` (covered text written on one line each).
+
+    A fragment that crosses a line break has its covered text flattened, which brat itself refuses (it
+    compares the covered text with the `.txt`): give brat `line_fragments`."""
     lines = []
     for t in ann.textbounds.values():
         frags = ";".join(f"{a} {b}" for a, b in t.fragments)

@@ -36,6 +36,11 @@ EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_INTERRUPTED = 130
 
+#: input suffixes left out of a brat export's file names (port-deal.html -> port-deal.txt + port-deal.ann)
+PAGE_SUFFIXES = (".txt", ".html", ".htm", ".xhtml")
+#: the brat configuration written beside the exported documents
+BRAT_CONF_FILES = ("annotation.conf", "visual.conf")
+
 #: inputs that hold several records even when only one is named: their JSON output is JSON Lines
 COLLECTION_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".warc", ".warc.gz")
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -61,6 +66,7 @@ class OutputFormat(StrEnum):
     json = "json"
     html = "html"
     md = "md"
+    brat = "brat"
 
 
 class InputFormat(StrEnum):
@@ -161,16 +167,24 @@ class PartsProgress:
 # -- writing -------------------------------------------------------------------------------------------
 
 
-def safe_filename(name: str, taken: set[str]) -> str:
+def safe_filename(name: str, taken: set[str], suffix: str = ".html") -> str:
     """A file name for one report in an output directory, unique among `taken`."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name or name).strip("._") or "document"
     stem = stem[:100]
-    candidate, n = f"{stem}.html", 1
+    candidate, n = f"{stem}{suffix}", 1
     while candidate in taken:
         n += 1
-        candidate = f"{stem}-{n}.html"
+        candidate = f"{stem}-{n}{suffix}"
     taken.add(candidate)
     return candidate
+
+
+def brat_stem(name: str, taken: set[str]) -> str:
+    """The file name, without suffix, of one document's `.txt` + `.ann` pair: the input's name without its
+    page suffix, unique among `taken`."""
+    path = Path(name)
+    base = path.stem if path.suffix.lower() in PAGE_SUFFIXES else path.name
+    return safe_filename(base or name, taken, suffix="")
 
 
 class Writer:
@@ -188,6 +202,12 @@ class Writer:
                 raise UsageError("several inputs with --format html need --out DIRECTORY (one report per "
                                  "document)")
             out.mkdir(parents=True, exist_ok=True)
+        if fmt is OutputFormat.brat:
+            if out is None or (out.exists() and not out.is_dir()):
+                raise UsageError("--format brat writes a .txt and an .ann file per document (and brat's "
+                                 "annotation.conf): give --out DIRECTORY")
+            out.mkdir(parents=True, exist_ok=True)
+        self._brat_labels: dict[str, list[str]] | None = None
 
     def stream(self) -> TextIO:
         if self._stream is None:
@@ -222,6 +242,8 @@ class Writer:
             assert self.out is not None
             path = self.out / safe_filename(doc.id or f"document-{self.count + 1}", self._taken)
             path.write_text(render(data, "html"), encoding="utf-8")
+        elif self.fmt is OutputFormat.brat:
+            self.brat(data, doc.id or f"document-{self.count + 1}")
         elif self.fmt is OutputFormat.text and self.out is None:
             from unspun.render.terminal import report
 
@@ -233,6 +255,24 @@ class Writer:
             separator = ("\n---\n\n" if self.fmt is OutputFormat.md else "\n" + "─" * 110 + "\n\n")
             self.stream().write((separator if self.count else "") + render(data, self.fmt.value))
         self.count += 1
+
+    def brat(self, data: dict[str, Any], name: str) -> None:
+        """Write one analysis as `<name>.txt` + `<name>.ann`, and brat's configuration with every type the
+        directory's documents use (rewritten each time, so the directory opens in brat at any moment)."""
+        from unspun.render.brat import annotation_conf, layer_labels, render_brat, visual_conf
+
+        assert self.out is not None
+        files = render_brat(data)
+        stem = brat_stem(name, self._taken)
+        # newline="": the .txt is the analysed text to the character, or brat's offsets would not match it
+        with (self.out / f"{stem}.txt").open("w", encoding="utf-8", newline="") as f:
+            f.write(files.txt)
+        with (self.out / f"{stem}.ann").open("w", encoding="utf-8", newline="") as f:
+            f.write(files.ann)
+        self._brat_labels = layer_labels(data, self._brat_labels)
+        annotation, visual = BRAT_CONF_FILES
+        (self.out / annotation).write_text(annotation_conf(self._brat_labels), encoding="utf-8")
+        (self.out / visual).write_text(visual_conf(self._brat_labels), encoding="utf-8")
 
 
 # -- commands ------------------------------------------------------------------------------------------
@@ -264,9 +304,11 @@ def analyze(
         show_default=False)] = None,
     fmt: Annotated[OutputFormat, typer.Option(
         "--format", "-f", help="text (terminal report), json (the unspun/1 object; JSON Lines for several "
-                               "inputs), html (self-contained report), md.")] = OutputFormat.text,
+                               "inputs), html (self-contained report), md, brat (standoff .txt + .ann per "
+                               "document, with annotation.conf, into --out DIRECTORY).")] = OutputFormat.text,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write here instead of standard output (a directory for several HTML reports).",
+        "--out", "-o", help="Write here instead of standard output (a directory for several HTML "
+                            "reports, and for --format brat).",
         show_default=False)] = None,
     config: Annotated[Path | None, typer.Option(
         "--config", help="TOML file of options (keys as in unspun.Options, optionally under [unspun]).",
@@ -334,6 +376,9 @@ def analyze(
         writer.close()
     if fmt is OutputFormat.html and writer.several:
         stderr_console().print(f"wrote {done} report(s) to {escape(str(out))}")
+    if fmt is OutputFormat.brat:
+        stderr_console().print(f"wrote {done} document(s) as brat standoff (.txt + .ann, annotation.conf) to "
+                               f"{escape(str(out))}")
     if done == 0 and failed == 0:
         print_error("no input records found")
         raise typer.Exit(EXIT_FAILED)

@@ -68,6 +68,12 @@ class ModelMissingError(UnspunError):
     reason = "model_missing"
 
 
+class BratError(UnspunError):
+    """A brat standoff file (`.ann`) that cannot be read, or read back into layers."""
+
+    reason = "brat"
+
+
 class UnreadableInputError(UnspunError):
     """An input that names nothing readable: a missing file, an empty glob, a permission error."""
 

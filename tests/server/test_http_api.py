@@ -6,6 +6,7 @@ ones that run the shipped model are marked `model`."""
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -75,6 +76,27 @@ def test_text_is_never_sniffed_as_html(client: TestClient) -> None:
 ])
 def test_exactly_one_input(client: TestClient, body: dict[str, Any], problem: str) -> None:
     assert problem in error_of(client.post("/v1/analyze", json=body), 422, "invalid_request")
+
+
+def test_view_of_an_analysis_is_the_pages_view(client: TestClient) -> None:
+    from unspun.render.view import page_view
+
+    data = client.post("/v1/analyze", json={"text": (EXAMPLES / "port-deal.txt").read_text("utf-8")}).json()
+    assert client.post("/v1/view", json=data).json() == json.loads(json.dumps(page_view(data)))
+    assert "not an unspun/1 analysis" in error_of(client.post("/v1/view", json={"schema": "x"}), 422,
+                                                  "invalid_request")
+
+
+def test_brat_files_of_an_analysis_read_back(client: TestClient) -> None:
+    from unspun.render.brat import read_brat
+
+    data = client.post("/v1/analyze", json={"text": (EXAMPLES / "port-deal.txt").read_text("utf-8")}).json()
+    files = client.post("/v1/brat", json=data).json()
+    assert files["txt"] == data["document"]["text"]
+    assert read_brat(files["txt"], files["ann"]).to_dict()["layers"] == data["layers"]
+    assert "\tstructure_quoted\n" in files["annotation_conf"] and "[drawing]" in files["visual_conf"]
+    assert "not an unspun/1 analysis" in error_of(client.post("/v1/brat", json={"layers": {}}), 422,
+                                                  "invalid_request")
 
 
 def test_unknown_field_and_bad_json(client: TestClient) -> None:

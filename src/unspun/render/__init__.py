@@ -1,4 +1,5 @@
-"""Renderings of the one analysis object (`Document.to_dict()`): terminal, HTML, Markdown.
+"""Renderings of the one analysis object (`Document.to_dict()`): terminal, HTML, Markdown (`render`), and
+brat standoff, two files per document (`unspun.render.brat`).
 
 Every renderer takes the ``unspun/1`` dict, never a `Document`, so a saved JSON file renders exactly like a
 fresh analysis. The helpers here are the parts the renderers share: which spans to show, grouped how, and

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from functools import cache
@@ -136,6 +136,19 @@ class Service:
 
 def error_body(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
+
+
+def rendering_response(data: dict[str, Any], render: Callable[[dict[str, Any]], Any]) -> JSONResponse:
+    """A rendering of the `unspun/1` analysis a client sent, or 422 when it is not one."""
+    import jsonschema
+
+    from unspun.document import validate
+
+    try:
+        validate(data)
+    except jsonschema.ValidationError as exc:
+        return error_response(422, "invalid_request", f"not an unspun/1 analysis: {exc.message}")
+    return JSONResponse(render(data))
 
 
 def error_response(status: int, code: str, message: str,
@@ -446,16 +459,18 @@ def create_app(options: Options | None = None, settings: ServerSettings | None =
                                               "(`unspun/1-view`)."},
                          422: {"description": "Not an `unspun/1` analysis."}})
     async def view(data: Annotated[dict[str, Any], Body()]) -> JSONResponse:
-        import jsonschema
-
-        from unspun.document import validate
         from unspun.render.view import page_view
 
-        try:
-            validate(data)
-        except jsonschema.ValidationError as exc:
-            return error_response(422, "invalid_request", f"not an unspun/1 analysis: {exc.message}")
-        return JSONResponse(page_view(data))
+        return rendering_response(data, page_view)
+
+    @app.post("/v1/brat", tags=["analysis"], summary="An analysis as brat standoff",
+              responses={200: {"description": "`{\"txt\", \"ann\", \"annotation_conf\", \"visual_conf\"}`: "
+                                              "the files `unspun analyze --format brat` writes for it."},
+                         422: {"description": "Not an `unspun/1` analysis."}})
+    async def brat_files(data: Annotated[dict[str, Any], Body()]) -> JSONResponse:
+        from unspun.render.brat import brat_json
+
+        return rendering_response(data, brat_json)
 
     @app.get("/healthz", tags=["service"], summary="Liveness and load")
     async def healthz() -> dict[str, Any]:
