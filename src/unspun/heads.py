@@ -3,12 +3,12 @@
 Every head is one linear layer over the shared encoder's states. A *sequence* head reads the mean of the
 word-piece states of a character range (a sentence, a comment) exactly as in training (`training.model`); a
 *token* head reads each piece — alone, or, when it declares a context reader (`HeadSpec.context`), through
-a small bidirectional LSTM over the text's pieces that is fitted on the frozen encoder (`BiLSTM`). Both
+dilated convolutions over the text's pieces fitted on the frozen encoder (`ConvReader`). Both
 the pipeline stages (`unspun.stages.head`) and training (`unspun.training`) import the registry from here,
 so a head is declared once: `register_head(HeadSpec(...))`.
 
 The shipped model directory holds `heads.npz` (`<head>.weight` (k, hidden), `<head>.bias` (k,), and a
-context reader's `<head>.lstm.{w_ih,w_hh,b}`) and, in `config.json`, the heads' description and each
+context reader's `<head>.conv<i>.{weight,bias}`) and, in `config.json`, the heads' description and each
 task's decision rule (`decisions[<task>]`, chosen on validation data when the model was exported).
 """
 
@@ -26,10 +26,6 @@ from unspun.encoder import CONFIG_FILE, Encoded
 from unspun.errors import ModelMissingError
 
 HEADS_FILE = "heads.npz"
-#: a BiLSTM context reader's arrays in heads.npz (`<head>.lstm.<name>`)
-LSTM_ARRAYS = ("w_ih", "w_hh", "b")
-#: texts a BiLSTM steps together
-LSTM_BATCH = 64
 
 # Head kinds: one output per character range (pooled), or one per word-piece.
 SEQUENCE = "sequence"
@@ -37,8 +33,8 @@ TOKEN = "token"
 # Losses (and so the output's normalisation): softmax over classes, or independent sigmoids.
 SOFTMAX = "softmax"
 SIGMOID = "sigmoid"
-# A token head's context reader (HeadSpec.context).
-BILSTM = "bilstm"
+# A token head's context reader (HeadSpec.context): dilated convolutions over the text's pieces.
+CONV = "conv"
 
 
 @dataclass(frozen=True)
@@ -53,7 +49,7 @@ class HeadSpec:
     #: weight of this head's loss in its task's total
     weight: float = 1.0
     #: a token head's reading of its neighbours before the linear layer: "" (none: each piece alone) or
-    #: BILSTM (a bidirectional LSTM over the text's pieces, fitted on the frozen encoder: `BiLSTM`)
+    #: CONV (dilated convolutions over the text's pieces, fitted on the frozen encoder: `ConvReader`)
     context: str = ""
 
 
@@ -63,8 +59,8 @@ HEADS: dict[str, HeadSpec] = {}
 def register_head(spec: HeadSpec) -> HeadSpec:
     if spec.kind not in (SEQUENCE, TOKEN) or spec.loss not in (SOFTMAX, SIGMOID):
         raise ValueError(f"head {spec.name!r}: kind must be sequence/token and loss softmax/sigmoid")
-    if spec.context not in ("", BILSTM) or spec.context and spec.kind != TOKEN:
-        raise ValueError(f"head {spec.name!r}: only a token head reads a context ({BILSTM!r})")
+    if spec.context not in ("", CONV) or spec.context and spec.kind != TOKEN:
+        raise ValueError(f"head {spec.name!r}: only a token head reads a context ({CONV!r})")
     HEADS[spec.name] = spec
     return spec
 
@@ -139,62 +135,38 @@ QUOTE_ROLES: tuple[str, ...] = ("source", "cue", "content")
 #: BIO tags over the roles: PolNeAR is univocal (a word has at most one role), so one softmax per word-piece
 QUOTE_TAGS: tuple[str, ...] = ("O", *(f"{bi}-{role}" for role in QUOTE_ROLES for bi in ("B", "I")))
 # Roles span clauses ("that the consortium will keep …") whose edges a piece's own state does not show, so
-# the tagger reads its neighbours through a small BiLSTM (docs/DECISIONS.md).
-register_head(HeadSpec("quotes_tags", "quotes", TOKEN, QUOTE_TAGS, SOFTMAX, context=BILSTM))
+# the tagger reads its neighbours through dilated convolutions (docs/DECISIONS.md).
+register_head(HeadSpec("quotes_tags", "quotes", TOKEN, QUOTE_TAGS, SOFTMAX, context=CONV))
 
 
 # --- run time ---------------------------------------------------------------------------------------------
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 @dataclass(frozen=True)
-class BiLSTM:
-    """A one-layer bidirectional LSTM in numpy, with torch's `nn.LSTM` weights and gate order (i, f, g, o):
-    direction 0 reads the pieces forwards, 1 backwards; the output is both directions' states side by side."""
+class ConvReader:
+    """Dilated 1-d convolutions over a text's pieces, each followed by a ReLU, with torch's `Conv1d` weights
+    ((out, in, kernel) per layer) and zero padding at the text's ends: each piece's output reads the pieces
+    within the layers' joint reach on both sides."""
 
-    w_ih: np.ndarray  # (2, 4h, in)
-    w_hh: np.ndarray  # (2, 4h, h)
-    b: np.ndarray  # (2, 4h): torch's b_ih + b_hh
+    weights: tuple[np.ndarray, ...]  # per layer (out, in, kernel)
+    biases: tuple[np.ndarray, ...]  # per layer (out,)
+    dilations: tuple[int, ...]
 
     @property
-    def size(self) -> int:
-        return int(self.w_hh.shape[2])
+    def reach(self) -> int:
+        """How many pieces on each side a piece's output reads."""
+        return sum(d * (w.shape[2] - 1) // 2 for w, d in zip(self.weights, self.dilations, strict=True))
 
-    def run(self, xs: list[np.ndarray]) -> list[np.ndarray]:
-        """Each (n_i, in) sequence's (n_i, 2h) states: sequences of similar lengths stepped together, at
-        most LSTM_BATCH at a time (the padded batch's memory stays small)."""
-        out: list[np.ndarray] = [np.zeros((0, 2 * self.size), np.float32)] * len(xs)
-        order = sorted(range(len(xs)), key=lambda k: len(xs[k]))
-        for lo in range(0, len(order), LSTM_BATCH):
-            chunk = order[lo : lo + LSTM_BATCH]
-            for k, states in zip(chunk, self._run([xs[k] for k in chunk]), strict=True):
-                out[k] = states
-        return out
-
-    def _run(self, xs: list[np.ndarray]) -> list[np.ndarray]:
-        h_size, lengths = self.size, [len(x) for x in xs]
-        steps = max(lengths)
-        out = [np.zeros((n, 2 * h_size), np.float32) for n in lengths]
-        for d in (0, 1):
-            # each sequence starts at step 0 (backwards: reversed), so padding only ever follows it
-            batch = np.zeros((len(xs), steps, xs[0].shape[1]), np.float32)
-            for k, x in enumerate(xs):
-                batch[k, : len(x)] = x if d == 0 else x[::-1]
-            gates_x = batch @ self.w_ih[d].T + self.b[d]
-            h = np.zeros((len(xs), h_size), np.float32)
-            c = np.zeros_like(h)
-            states = np.zeros((len(xs), steps, h_size), np.float32)
-            for t in range(steps):
-                g = gates_x[:, t] + h @ self.w_hh[d].T
-                i, f = _sigmoid(g[:, :h_size]), _sigmoid(g[:, h_size : 2 * h_size])
-                c = f * c + i * np.tanh(g[:, 2 * h_size : 3 * h_size])
-                h = _sigmoid(g[:, 3 * h_size :]) * np.tanh(c)
-                states[:, t] = h
-            for k, n in enumerate(lengths):
-                part = states[k, :n] if d == 0 else states[k, :n][::-1]
-                out[k][:, d * h_size : (d + 1) * h_size] = part
-        return out
+    def run(self, x: np.ndarray) -> np.ndarray:
+        """(n, in) piece states of one text, in order -> (n, out)."""
+        h = x.astype(np.float32)
+        n = len(h)
+        for w, b, d in zip(self.weights, self.biases, self.dilations, strict=True):
+            out_size, in_size, kernel = w.shape
+            pad = d * (kernel - 1) // 2
+            padded = np.pad(h, ((pad, pad), (0, 0)))
+            # each piece beside its kernel's neighbours, and the kernel laid out to match (tap, channel)
+            cols = np.concatenate([padded[j * d : j * d + n] for j in range(kernel)], axis=1)
+            h = np.maximum(cols @ w.transpose(2, 1, 0).reshape(kernel * in_size, out_size) + b, 0.0)
+        return h
 
 
 @dataclass(frozen=True)
@@ -205,28 +177,18 @@ class Head:
     kind: str
     labels: tuple[str, ...]
     loss: str
-    weight: np.ndarray  # (k, hidden), or (k, 2 * lstm size) after a context reader
+    weight: np.ndarray  # (k, hidden), or (k, the reader's size) after a context reader
     bias: np.ndarray  # (k,)
     task: str = ""
     #: a token head's context reader (its input is then a text's pieces in order)
-    context: BiLSTM | None = None
+    context: ConvReader | None = None
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Probabilities for (n, hidden) inputs: softmax or independent sigmoids, (n, k). A head with a
         context reader reads `x` as one text's pieces in order."""
         if self.context is not None:
-            return self.sequences([x])[0]
+            x = self.context.run(x)
         return self._linear(x)
-
-    def sequences(self, xs: list[np.ndarray]) -> list[np.ndarray]:
-        """The head over several texts' pieces at once (a context reader steps them together)."""
-        if self.context is None:
-            return [self._linear(x) for x in xs]
-        kept = [k for k, x in enumerate(xs) if len(x)]
-        out = [np.zeros((0, len(self.labels)), np.float32) for _ in xs]
-        for k, states in zip(kept, self.context.run([xs[k] for k in kept]), strict=True):
-            out[k] = self._linear(states)
-        return out
 
     def _linear(self, x: np.ndarray) -> np.ndarray:
         logits = x @ self.weight.T + self.bias
@@ -290,8 +252,13 @@ def load_heads(model_dir: Path) -> InstalledHeads:
     heads = {}
     for name, spec in cfg["heads"].items():
         context = None
-        if spec.get("context") == BILSTM:
-            context = BiLSTM(*(arrays[f"{name}.lstm.{k}"].astype(np.float32) for k in LSTM_ARRAYS))
+        if spec.get("context") == CONV:
+            dilations = tuple(int(d) for d in spec["dilations"])
+            context = ConvReader(
+                tuple(arrays[f"{name}.conv{i}.weight"].astype(np.float32) for i in range(len(dilations))),
+                tuple(arrays[f"{name}.conv{i}.bias"].astype(np.float32) for i in range(len(dilations))),
+                dilations,
+            )
         heads[name] = Head(
             name,
             spec["kind"],
@@ -324,15 +291,16 @@ def write_heads(model_dir: Path, heads: list[Head], config: dict[str, Any]) -> N
     d = Path(model_dir)
     d.mkdir(parents=True, exist_ok=True)
     arrays = {}
-    specs = {}
+    specs: dict[str, dict[str, Any]] = {}
     for h in heads:
         arrays[f"{h.name}.weight"] = np.asarray(h.weight, dtype=np.float32)
         arrays[f"{h.name}.bias"] = np.asarray(h.bias, dtype=np.float32)
         specs[h.name] = {"kind": h.kind, "labels": list(h.labels), "loss": h.loss, "task": h.task}
         if h.context is not None:
-            for key in LSTM_ARRAYS:
-                arrays[f"{h.name}.lstm.{key}"] = np.asarray(getattr(h.context, key), dtype=np.float32)
-            specs[h.name]["context"] = BILSTM
+            for i, (w, b) in enumerate(zip(h.context.weights, h.context.biases, strict=True)):
+                arrays[f"{h.name}.conv{i}.weight"] = np.asarray(w, dtype=np.float32)
+                arrays[f"{h.name}.conv{i}.bias"] = np.asarray(b, dtype=np.float32)
+            specs[h.name] |= {"context": CONV, "dilations": list(h.context.dilations)}
     np.savez(d / HEADS_FILE, **arrays)
     plain = [h for h in heads if h.context is None]
     cfg = {"hidden_size": int(plain[0].weight.shape[1]) if plain else 0, **config, "heads": specs}

@@ -79,15 +79,11 @@ def read_range(enc: Encoded, start: int, end: int, heads: dict[str, Head]) -> He
 
 
 def read_ranges(
-    enc: Encoded,
-    ranges: list[tuple[int, int]],
-    heads: dict[str, Head],
-    token_probs: dict[str, np.ndarray] | None = None,
+    enc: Encoded, ranges: list[tuple[int, int]], heads: dict[str, Head]
 ) -> list[HeadReading | None]:
     """`read_range` for many ranges of one encoded text, each head applied once for all of them (one small
     matrix product per head instead of one per range and head: the heads stay a sliver of the encoder's
-    time); None for a range without a piece. `token_probs` gives token heads' outputs over the text's
-    pieces already computed (`token_outputs`, for all of a document's texts at once)."""
+    time); None for a range without a piece."""
     idxs = [enc.pieces_in(start, end) for start, end in ranges]
     kept = [k for k, idx in enumerate(idxs) if len(idx)]
     out: list[HeadReading | None] = [None] * len(ranges)
@@ -96,28 +92,13 @@ def read_ranges(
     pooled = np.stack([enc.states[idxs[k]].mean(axis=0) for k in kept])
     seq = {name: h(pooled) for name, h in heads.items() if h.kind == SEQUENCE}
     # token heads over every piece of the text once; each range takes its pieces' rows
-    given = token_probs or {}
-    tok = {
-        name: given[name] if name in given else h(enc.states)
-        for name, h in heads.items()
-        if h.kind != SEQUENCE
-    }
+    tok = {name: h(enc.states) for name, h in heads.items() if h.kind != SEQUENCE}
     word_ids = enc.word_ids if enc.word_ids is not None else np.arange(len(enc.states))
     for row, k in enumerate(kept):
         idx = idxs[k]
         probs = {name: p[row] for name, p in seq.items()} | {name: p[idx] for name, p in tok.items()}
         out[k] = HeadReading(ranges[k][0], ranges[k][1], probs, enc.offsets[idx], word_ids[idx], enc)
     return out
-
-
-def token_outputs(encoded: list[Encoded], heads: dict[str, Head]) -> dict[str, list[np.ndarray]]:
-    """The outputs of the token heads that read a context (a BiLSTM) over every text of a document, the
-    texts stepped together: one batched pass instead of one per segment."""
-    return {
-        name: h.sequences([enc.states for enc in encoded])
-        for name, h in heads.items()
-        if h.kind != SEQUENCE and h.context is not None
-    }
 
 
 @dataclass(frozen=True)
@@ -240,12 +221,11 @@ class HeadStage(Stage[list[HeadReading]]):
         if out is None:
             raise PipelineError(f"stage {self.name!r} needs the encode stage's output, which is missing")
         heads = self.heads
-        precomputed = token_outputs(out.encoded, heads)
         readings = []
-        for k, (seg, enc) in enumerate(zip(out.segments, out.encoded, strict=True)):
-            ranges = unit_ranges(doc, seg, self.unit)
-            probs = {name: p[k] for name, p in precomputed.items()}
-            readings += [r for r in read_ranges(enc, ranges, heads, probs) if r is not None]
+        for seg, enc in zip(out.segments, out.encoded, strict=True):
+            readings += [
+                r for r in read_ranges(enc, unit_ranges(doc, seg, self.unit), heads) if r is not None
+            ]
         return readings
 
     def decision(self) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from unspun.heads import QUOTE_ROLES, task_heads
-from unspun.stages.head import read_ranges, token_outputs, words_of
+from unspun.stages.head import read_ranges, words_of
 from unspun.stages.quotes import TAGS_HEAD, Relation, RoleSpan, link, role_spans
 from unspun.training import metrics as M
 from unspun.training import polnear
@@ -53,9 +53,8 @@ def predict_articles(
     encoded = get_encoder(d).encode([texts[k][lo:hi] for k, lo, hi in paras], [lo for _, lo, _ in paras])
     spans: list[list[RoleSpan]] = [[] for _ in texts]
     relations: list[list[Relation]] = [[] for _ in texts]
-    context = token_outputs(encoded, heads)  # the tagger's BiLSTM steps all paragraphs together
-    for n, ((k, lo, hi), enc) in enumerate(zip(paras, encoded, strict=True)):
-        reading = read_ranges(enc, [(lo, hi)], heads, {name: p[n] for name, p in context.items()})[0]
+    for (k, lo, hi), enc in zip(paras, encoded, strict=True):
+        reading = read_ranges(enc, [(lo, hi)], heads)[0]
         if reading is None:
             continue
         found = role_spans(words_of(reading, TAGS_HEAD, texts[k]), texts[k])
