@@ -366,3 +366,81 @@ def test_html_blockquote_opening_with_its_own_speech_attribution_is_direct_speec
         f"<p>How very noble of him, I must say. {LONG}</p>"
     )
     assert "quoted" not in {label for label, _, _ in _structure_of(_html(body))}
+
+
+# -- a line crediting the post's source after the fact ("Source: KGUN 9") ---------------------------
+
+SOURCE_CREDITED_TXT = """Town Panics Over A Made-Up Illness
+
+I honestly did not expect a forum story to shut down a whole town, but here we are.
+
+On a horror forum, a user who goes by the name Dana posted a story about a strange fever in the valley.
+
+Dana wrote that three neighbours had fallen ill, and officials said on Monday that calls had tripled.
+
+Apparently the story was good enough to fool a lot of people. Who checks sources anymore?
+
+Here's an excerpt from a phone interview the station did with the author. I love this part.
+
+"We never meant to scare anybody. The forum is fiction, and everybody there knows it," the author said.
+
+What have we learned? Not much, I fear.
+
+Source: Valley Channel 7
+"""
+
+
+def test_source_credit_lines_name_an_outlet() -> None:
+    from unspun.stages.structure import source_credit
+
+    assert source_credit("Source: KGUN 9") == "KGUN 9"
+    assert source_credit("Via Valley Channel 7.") == "Valley Channel 7"
+    assert source_credit("h/t Gawker") == "Gawker"
+    assert source_credit("Hat tip to Slate") == "Slate"
+    assert source_credit("Sources say the deal is off.") is None  # a sentence, not a credit
+    assert source_credit("Source: https://example.com/story") is None
+    assert source_credit("Via email") is None
+
+
+def test_trailing_source_credit_names_the_news_passages_before_it() -> None:
+    """A source credit at the end of the post is the carrier of its news-register runs (those framed by
+    the writer's own words), and of a passage an outlet-less introduction announces; the writer's
+    commentary between them and the credit stays editorial."""
+    got = _structure_of(SOURCE_CREDITED_TXT)
+    assert [(label, outlet) for label, outlet, _ in got] == [
+        ("title", None),
+        ("editorial", None),
+        ("quoted", "Valley Channel 7"),
+        ("quoted", "Valley Channel 7"),
+        ("editorial", None),
+        ("editorial", None),
+        ("quoted", "Valley Channel 7"),
+        ("editorial", None),
+        ("editorial", None),
+    ]
+
+
+def test_without_a_source_credit_the_same_news_prose_is_the_writers() -> None:
+    text = SOURCE_CREDITED_TXT.replace("\nSource: Valley Channel 7\n", "")
+    assert {label for label, _, _ in _structure_of(text)} == {"title", "editorial"}
+
+
+def test_an_announcement_sentence_introduces_what_follows() -> None:
+    from unspun.stages.structure import introduces
+
+    assert introduces("Curious? Here's an excerpt from an interview C.K. Walker gave. It is long.")
+    assert introduces("Below is the full transcript.")
+    assert not introduces("Here we go again. The council met on Monday.")
+
+
+def test_a_paragraph_in_the_writers_voice_is_not_smoothed_into_a_passage() -> None:
+    from unspun.stages.structure import voice_labels
+
+    texts = [
+        "I think the council got this badly wrong.",
+        "Officials said on Monday that the plan was approved, and the mayor confirmed it, a spokesman said.",
+        "Apparently nobody asked. Who would?",
+        "Officials said on Tuesday that the contract was signed, the agency confirmed in a statement.",
+    ]
+    quoted, _ = voice_labels(texts, None)
+    assert quoted == [False, True, False, True]

@@ -51,7 +51,8 @@ SELF_WEIGHT = 2.0
 # A paragraph this news-like on its own (and with no opinion cue) is news whatever its neighbours say:
 # a one-paragraph passage between two opinionated ones would otherwise be smoothed away.
 STRONG_NEWS_SCORE = 1.0
-# A paragraph inside a quoted layout section that says "I"/"we" this much per sentence is the writer's.
+# A paragraph that says "I"/"we" (or asks, exclaims) this much per sentence is the writer's, whatever its
+# neighbours or its layout section say.
 OPINION_BREAK = 0.5
 # Blank lines that set a passage apart when the rest of the page uses fewer (the example uses 3 vs 1).
 MIN_SECTION_GAP = 2
@@ -120,6 +121,8 @@ def _quoting() -> dict[str, Any]:
         "credit_rejects": re.compile("|".join(d["credit_rejects"])),
         "credit_max_words": int(d["credit_max_words"]),
         "lead_in_end": re.compile(d["lead_in_end"]),
+        "lead_in_sentence": re.compile(d["lead_in_sentence"], re.IGNORECASE),
+        "source_credit": re.compile(d["source_credit"], re.IGNORECASE),
         "recipient": re.compile(d["recipient_before"], re.IGNORECASE),
         "social": re.compile(d["social_post_credit"]),
         "speech": re.compile(d["speech_block"]),
@@ -197,19 +200,31 @@ def passage_outlet(
     return _canonical(resolved[0]) if resolved else None
 
 
+def _credited_name(written: str) -> str | None:
+    """The outlet a credit names, when what it names reads as an outlet's name (capitalised, short, no
+    handle, year or URL), resolved to its full name."""
+    q = _quoting()
+    name = re.sub(r"^(?:the|The)\s+", "", written.strip())
+    if (
+        name[:1].isupper() or name[:1].isdigit()
+    ) and len(name.split()) <= q["credit_max_words"] and not q["credit_rejects"].search(name):
+        return _canonical(name)
+    return None
+
+
 def credit_line(text: str) -> str | None:
     """The outlet a closing credit line names ("[Engadget]", "— Reuters", "(CNN)"), or None."""
-    q = _quoting()
     line = " ".join(text.split())
-    for pattern in q["credit"]:
-        if (m := pattern.match(line)) is None:
-            continue
-        name = re.sub(r"^(?:the|The)\s+", "", m.group("outlet").strip())
-        if (
-            name[:1].isupper() or name[:1].isdigit()
-        ) and len(name.split()) <= q["credit_max_words"] and not q["credit_rejects"].search(name):
-            return _canonical(name)
+    for pattern in _quoting()["credit"]:
+        if (m := pattern.match(line)) is not None and (name := _credited_name(m.group("outlet"))):
+            return name
     return None
+
+
+def source_credit(text: str) -> str | None:
+    """The outlet a line crediting the post's source names ("Source: KGUN 9", "Via The Verge"), or None."""
+    m = _quoting()["source_credit"].match(" ".join(text.split()))
+    return _credited_name(m.group("outlet")) if m else None
 
 
 def is_social_post_credit(text: str) -> bool:
@@ -231,8 +246,25 @@ def carrier_mentions(text: str, mentions: list[OutletMention], start: int, end: 
 
 
 def introduces(text: str) -> bool:
-    """Whether a paragraph ends by introducing what follows ("… reported:", "Hilarious copy, below.")."""
-    return bool(_quoting()["lead_in_end"].search(text.rstrip()))
+    """Whether a paragraph ends by introducing what follows ("… reported:", "Hilarious copy, below.",
+    "Here's an excerpt from the interview the station did.")."""
+    body = text.rstrip()
+    if _quoting()["lead_in_end"].search(body):
+        return True
+    # any sentence of the paragraph: sentence ends are guessed ("C.K. Walker" splits one), and a paragraph
+    # that announces an excerpt introduces what follows it whatever the writer adds after the announcement
+    starts = [0] + [m.end() for m in _SENTENCE_END_RE.finditer(body)]
+    return any(_quoting()["lead_in_sentence"].match(body[k:].lstrip(" \"“”’')")) for k in starts)
+
+
+def source_credits(texts: list[str]) -> dict[int, str]:
+    """The paragraphs (by index) that credit the post's source, and the outlet each names."""
+    return {i: name for i, t in enumerate(texts) if (name := source_credit(t)) is not None}
+
+
+def credited_after(credits: dict[int, str], index: int) -> str | None:
+    """The outlet of the first source credit after paragraph `index`, if any."""
+    return next((credits[k] for k in sorted(credits) if k > index), None)
 
 
 def lead_in_outlet(text: str, start: int, end: int, mentions: list[OutletMention]) -> str | None:
@@ -283,8 +315,11 @@ def voice_labels(texts: list[str], gaps: list[int] | None) -> tuple[list[bool], 
     sections = _sections(gaps) if gaps else None
     if sections is None:
         smooth = _smooth(raw)
+        # a paragraph in the writer's own voice (first person, questions) is not pulled into a passage by
+        # its news-like neighbours
         quoted = [
-            s > QUOTED_MIN_SCORE or (raw[i] >= STRONG_NEWS_SCORE and regs[i].opinion == 0)
+            (s > QUOTED_MIN_SCORE and regs[i].opinion < OPINION_BREAK)
+            or (raw[i] >= STRONG_NEWS_SCORE and regs[i].opinion == 0)
             for i, s in enumerate(smooth)
         ]
     else:
@@ -350,7 +385,7 @@ class StructureStage(Stage[list[Segment]]):
                 if republished is not None and not any(quoted):
                     quoted = [i != republished[0] for i in range(len(body))]
                 else:
-                    quoted = self._attributed_only(doc.text, body, quoted, mentions)
+                    quoted = self._attributed_only(doc.text, body, quoted, mentions, hints)
             else:
                 doc.warn("structure: quoted passages in unmarked text are recognised from English cues only")
             self._cued_passages(doc.text, body, texts, quoted, hints, mentions)
@@ -391,15 +426,18 @@ class StructureStage(Stage[list[Segment]]):
 
     @staticmethod
     def _attributed_only(
-        text: str, body: list[Any], quoted: list[bool], mentions: list[OutletMention]
+        text: str, body: list[Any], quoted: list[bool], mentions: list[OutletMention], hints: dict[int, str]
     ) -> list[bool]:
         """Voice-found runs that name an outlet carrying them and sit between the writer's own words; an
         unattributed run of news prose, or one that opens or goes on the page's own report (after a date
         line, after an introduction that already took its one paragraph), is the page's reporting, not a
-        republished passage; a byline or a date line is no passage."""
+        republished passage; a byline or a date line is no passage. A line crediting the post's source
+        ("Source: KGUN 9") after a run names its carrier when the run names none (written to `hints`)."""
+        texts = [text[b.start : b.end] for b in body]
+        sources = source_credits(texts)
         out = [
-            q and len(text[b.start : b.end].split()) >= MIN_PASSAGE_WORDS
-            for q, b in zip(quoted, body, strict=True)
+            q and i not in sources and len(t.split()) >= MIN_PASSAGE_WORDS
+            for i, (q, t) in enumerate(zip(quoted, texts, strict=True))
         ]
         i = 0
         while i < len(out):
@@ -410,13 +448,13 @@ class StructureStage(Stage[list[Segment]]):
             while j + 1 < len(out) and out[j + 1]:
                 j += 1
             named = carrier_mentions(text, mentions, body[i].start, body[j].end)
+            credited = credited_after(sources, j)
             # a change of voice on both sides: the writer's own words (first person, questions) around it
-            framed = all(
-                k < 0 or k >= len(out) or register(text[body[k].start : body[k].end]).opinion > 0
-                for k in (i - 1, j + 1)
-            )
-            if not named or not framed:
+            framed = all(k < 0 or k >= len(out) or register(texts[k]).opinion > 0 for k in (i - 1, j + 1))
+            if (not named and not credited) or not framed:
                 out[i : j + 1] = [False] * (j + 1 - i)
+            elif not named and credited:
+                hints.update({k: credited for k in range(i, j + 1)})
             i = j + 1
         return out
 
@@ -431,6 +469,7 @@ class StructureStage(Stage[list[Segment]]):
     ) -> None:
         """Plain text: passages a credit line closes or an introducing sentence opens (updates `quoted`)."""
         credits = {i: name for i, t in enumerate(texts) if (name := credit_line(t)) is not None}
+        sources = source_credits(texts)
         for i, outlet in credits.items():
             quoted[i] = False
             run: list[int] = []
@@ -447,7 +486,10 @@ class StructureStage(Stage[list[Segment]]):
             nxt = i + 1
             if not introduces(t) or nxt in credits or nxt in hints or _plain_heading(texts[nxt]):
                 continue
-            introduced = lead_in_outlet(text, body[i].start, body[i].end, mentions)
+            # the outlet the introduction names, else the one the post credits as its source after it
+            introduced = lead_in_outlet(text, body[i].start, body[i].end, mentions) or credited_after(
+                sources, i
+            )
             if introduced is None:
                 continue
             quoted[i], quoted[nxt] = False, True
