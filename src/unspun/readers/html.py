@@ -18,6 +18,7 @@ from typing import Any
 from unspun.document import Block, Document
 from unspun.errors import MalformedInputError, NoContentError
 from unspun.gazetteer import url_host
+from unspun.readers.chrome import drop_chrome
 from unspun.readers.nesting import MAX_DEPTH, Flattened, limit_nesting
 from unspun.readers.text import comment_conventions
 
@@ -740,6 +741,7 @@ def extract_html(source: Any) -> Document:
     )
     for el in top_items:  # trafilatura must not see the comments as article text
         el.drop_tree()
+    drop_chrome(root)  # nor interface messages, tooltips, search forms and teaser cards
     comment_texts = {_norm(c.text) for c in thread}
     body = root.find("body")
     large = body is not None and len(body.text_content()) > LARGE_TEXT_CHARS
