@@ -24,6 +24,8 @@ CARD_MAX_CHARS = 1200
 CARD_MAX_LEVELS = 6
 # An excerpt cut off by the widget ends in an ellipsis.
 _CUT_OFF_RE = re.compile(r"(?:\.\.\.|…)\s*$")
+# Elements whose own text may end in an ellipsis: where a teaser card's excerpt can be.
+_CUT_OFF_XPATH = "//*[self::p or self::div or self::span][text()[contains(., '...') or contains(., '…')]]"
 # Class and id tokens: split at separators and at lower-to-upper case changes ("helpTooltip").
 _TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+|(?<=[a-z0-9])(?=[A-Z])")
 
@@ -36,6 +38,7 @@ def _chrome() -> dict[str, Any]:
         "names": set(d["name_tokens"]),
         "forms": set(d["form_tokens"]),
         "card_link": re.compile(rf"^(?:{'|'.join(d['card_links'])})$", re.IGNORECASE),
+        "substrings": tuple(set(d["name_tokens"]) | set(d["form_tokens"])),
     }
 
 
@@ -55,6 +58,9 @@ def is_interface(el: Any) -> bool:
     role = (el.get("role") or "").strip().lower()
     if role in c["roles"]:
         return True
+    names = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    if not any(n in names for n in c["substrings"]):  # a cheap first look before splitting into tokens
+        return False
     tokens = name_tokens(el)
     if tokens & c["names"]:
         return True
@@ -83,12 +89,10 @@ def teaser_card(el: Any) -> Any | None:
 
 def drop_chrome(root: Any) -> int:
     """Take interface parts and teaser cards out of the tree (in place); how many were taken out."""
-    found = [
-        el
-        for el in root.iter()
-        if isinstance(el.tag, str) and is_interface(el) and _text_length(el) <= CHROME_MAX_CHARS
-    ]
-    found += [card for el in root.iter("p", "div", "span") if (card := teaser_card(el)) is not None]
+    candidates = root.xpath("//*[@class or @id or @role]")
+    found = [el for el in candidates if is_interface(el) and _text_length(el) <= CHROME_MAX_CHARS]
+    excerpts = root.xpath(_CUT_OFF_XPATH)
+    found += [card for el in excerpts if (card := teaser_card(el)) is not None]
     chosen = set(found)
     dropped = 0
     for el in found:
