@@ -444,3 +444,15 @@ def test_a_paragraph_in_the_writers_voice_is_not_smoothed_into_a_passage() -> No
     ]
     quoted, _ = voice_labels(texts, None)
     assert quoted == [False, True, False, True]
+
+
+def test_the_country_us_is_not_the_first_person() -> None:
+    assert register("A gunman opened fire at a cinema in the US state of Louisiana.").opinion == 0
+    assert register("Nobody told us about the US deal.").opinion > 0
+    news_only = (
+        "Obama on guns\n\nPresident Obama said his failure to pass gun laws in the US was his greatest "
+        "frustration, officials said.\n\n"
+        "In an interview with the BBC, Mr Obama said it was distressing, the BBC's editor said.\n\n"
+        "Hours after the interview, a gunman opened fire at a cinema in the US state of Louisiana.\n"
+    )
+    assert {label for label, _, _ in _structure_of(news_only)} == {"title", "editorial"}

@@ -135,7 +135,8 @@ def register(text: str) -> Register:
     quotations = [q for q in _QUOTED_STRING_RE.findall(text) if len(q.split()) >= MIN_QUOTATION_WORDS]
     own = _QUOTED_STRING_RE.sub(" ", text)
     sentences = max(1, len(_SENTENCE_END_RE.findall(text)))
-    words = [w.lower().replace("’", "'") for w in _WORD_RE.findall(own.replace("’", "'"))]
+    # "US" in capitals is the country, not the first person ("a cinema in the US state of Louisiana")
+    words = [w.lower() for w in _WORD_RE.findall(own.replace("’", "'")) if w != "US"]
     first = sum(w in v["first"] for w in words)
     second = sum(w in v["second"] for w in words)
     marks = own.count("?") + own.count("!")
