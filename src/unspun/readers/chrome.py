@@ -39,6 +39,7 @@ def _chrome() -> dict[str, Any]:
         "forms": set(d["form_tokens"]),
         "card_link": re.compile(rf"^(?:{'|'.join(d['card_links'])})$", re.IGNORECASE),
         "substrings": tuple(set(d["name_tokens"]) | set(d["form_tokens"])),
+        "not_passage": set(d["quote_not_passage_tokens"]),
     }
 
 
@@ -101,3 +102,11 @@ def drop_chrome(root: Any) -> int:
             el.drop_tree()
             dropped += 1
     return dropped
+
+
+def embed_or_pull_quote(el: Any) -> bool:
+    """Whether a quotation element is an embedded post or card, or a pull quote, by its own class or
+    that of the element around it ("blockquote.twitter-tweet", "div.fb-xfbml-parse-ignore > blockquote")."""
+    parent = el.getparent()
+    tokens = name_tokens(el) | (name_tokens(parent) if parent is not None else set())
+    return bool(tokens & _chrome()["not_passage"])
