@@ -456,3 +456,26 @@ def test_the_country_us_is_not_the_first_person() -> None:
         "Hours after the interview, a gunman opened fire at a cinema in the US state of Louisiana.\n"
     )
     assert {label for label, _, _ in _structure_of(news_only)} == {"title", "editorial"}
+
+
+def test_html_paragraph_in_quotation_marks_introduced_by_another_outlet_is_its_passage() -> None:
+    statement = (
+        "“The rules prohibit violent threats, harassment and hateful conduct, and we will take action on "
+        "any account that breaks them, including verified accounts.”"
+    )
+    body = (
+        f"<p>I have been watching how the company handles abuse. {LONG}</p>"
+        f"<p>After the election, the company issued a statement, as Slate reported, that it would act:</p>"
+        f"<p>{statement}</p><p>We will see whether it does. {LONG}</p>"
+    )
+    got = [(label, o) for label, o, _ in _structure_of(_html(body))]
+    assert got[1:] == [("editorial", None), ("editorial", None), ("quoted", "Slate"), ("editorial", None)]
+    # the same words introduced by the page's own outlet are the page's text
+    own = (
+        "<html><head><title>A page</title><meta property='og:site_name' content='Slate'></head>"
+        f"<body><article><h1>A page</h1>{body}</article></body></html>"
+    )
+    assert "quoted" not in {label for label, _, _ in _structure_of(own)}
+    # and a paragraph introduced with a colon but not in quotation marks stays the writer's
+    plain = body.replace(statement, statement.strip("“”"))
+    assert "quoted" not in {label for label, _, _ in _structure_of(_html(plain))}

@@ -280,6 +280,17 @@ def lead_in_outlet(text: str, start: int, end: int, mentions: list[OutletMention
     return _canonical((in_last[0] if in_last else carriers[-1]).canonical)
 
 
+def _is_own_outlet(outlet: str, doc: Document) -> bool:
+    """Whether an outlet is the page's own (its site name or the outlet of its domain)."""
+    own = [doc.site or ""]
+    host = url_host(doc.url)
+    if host and (profile := lookup_domain(host)) is not None:
+        own.append(str(profile.name))
+    names = {_compact(_canonical(n)) for n in own if n} | {_compact(n) for n in own if n}
+    key = _compact(outlet)
+    return any(n and key and (n in key or key in n) for n in names)
+
+
 def _plain_heading(text: str) -> bool:
     """A plain-text section heading: one short line with no closing full stop, colon or quotation."""
     line = text.strip()
@@ -376,6 +387,7 @@ class StructureStage(Stage[list[Segment]]):
         if from_markup:
             labels = [QUOTED if b.kind == "blockquote" else EDITORIAL for b in body]
             self._social_posts_are_not_passages(body, texts, labels)
+            self._introduced_quotations(doc, body, texts, labels, hints, mentions)
         elif body:
             quoted = [False] * len(body)
             if english:
@@ -424,6 +436,30 @@ class StructureStage(Stage[list[Segment]]):
                 while j < len(body) and body[j].kind == "blockquote" and body[j].attrs.get("passage") == key:
                     labels[j] = EDITORIAL
                     j += 1
+
+    @staticmethod
+    def _introduced_quotations(
+        doc: Document,
+        body: list[Any],
+        texts: list[str],
+        labels: list[str],
+        hints: dict[int, str],
+        mentions: list[OutletMention],
+    ) -> None:
+        """HTML: a paragraph that is one quotation from end to end, after an introduction naming another
+        outlet as its carrier ("Twitter issued a statement to Slate …:"), is that outlet's passage though
+        the markup does not quote it (updates `labels` and `hints`). The page's own outlet introducing
+        its own correspondent is the page's text."""
+        for i in range(1, len(body)):
+            if labels[i] != EDITORIAL or labels[i - 1] != EDITORIAL or not introduces(texts[i - 1]):
+                continue
+            whole = texts[i].strip()
+            if not _QUOTED_STRING_RE.fullmatch(whole) or len(whole.split()) < MIN_PASSAGE_WORDS:
+                continue
+            outlet = lead_in_outlet(doc.text, body[i - 1].start, body[i - 1].end, mentions)
+            if outlet is not None and not _is_own_outlet(outlet, doc):
+                labels[i] = QUOTED
+                hints[i] = outlet
 
     @staticmethod
     def _attributed_only(
