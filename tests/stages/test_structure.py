@@ -479,3 +479,22 @@ def test_html_paragraph_in_quotation_marks_introduced_by_another_outlet_is_its_p
     # and a paragraph introduced with a colon but not in quotation marks stays the writer's
     plain = body.replace(statement, statement.strip("“”"))
     assert "quoted" not in {label for label, _, _ in _structure_of(_html(plain))}
+
+
+def test_wire_flash_pasted_verbatim_is_the_wires_passage() -> None:
+    from unspun.stages.structure import wire_flash
+
+    flash = "06.48 Reuters - SEARCH AGENCY SAYS BODY RECOVERED FROM JET WAS WEARING LIFE JACKET"
+    assert wire_flash(flash) == "Reuters"
+    assert wire_flash("LOS ANGELES (Reuters) - The company said on Tuesday it would cut jobs.") is None
+    assert wire_flash("UPDATE - SEARCH AGENCY SAYS BODY RECOVERED FROM JET") is None  # no outlet
+    assert wire_flash("Reuters - AGENCY SAYS") is None  # too short for a headline
+    body = (
+        f"<p>07.10 Our correspondent at the airport sends this update on the search. {LONG}</p>"
+        "<p>06.48 Reuters - SEARCH AGENCY SAYS BODY RECOVERED FROM JET WAS WEARING LIFE JACKET</p>"
+        f"<p>06.25 The head of the agency spoke to us this morning. {LONG}</p>"
+    )
+    got = [(label, o) for label, o, _ in _structure_of(_html(body))]
+    assert got[1:] == [("editorial", None), ("quoted", "Reuters"), ("editorial", None)]
+    own = _html(body).replace("<head>", "<head><meta property='og:site_name' content='Reuters'>")
+    assert "quoted" not in {label for label, _, _ in _structure_of(own)}

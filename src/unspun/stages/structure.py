@@ -121,6 +121,8 @@ def _quoting() -> dict[str, Any]:
         "credit_rejects": re.compile("|".join(d["credit_rejects"])),
         "credit_max_words": int(d["credit_max_words"]),
         "lead_in_end": re.compile(d["lead_in_end"]),
+        "wire_flash": re.compile(d["wire_flash"]),
+        "flash_min_words": int(d["flash_min_words"]),
         "lead_in_sentence": re.compile(d["lead_in_sentence"], re.IGNORECASE),
         "source_credit": re.compile(d["source_credit"], re.IGNORECASE),
         "recipient": re.compile(d["recipient_before"], re.IGNORECASE),
@@ -256,6 +258,17 @@ def introduces(text: str) -> bool:
     # that announces an excerpt introduces what follows it whatever the writer adds after the announcement
     starts = [0] + [m.end() for m in _SENTENCE_END_RE.finditer(body)]
     return any(_quoting()["lead_in_sentence"].match(body[k:].lstrip(" \"“”’')")) for k in starts)
+
+
+def wire_flash(text: str) -> str | None:
+    """The wire service of a flash pasted verbatim ("06.48 Reuters - AGENCY SAYS BODY RECOVERED …"): a
+    known outlet, then a headline in capitals; None for anything else."""
+    q = _quoting()
+    m = q["wire_flash"].match(" ".join(text.split()))
+    if m is None or len(_WORD_RE.findall(m.group("flash"))) < q["flash_min_words"]:
+        return None
+    profile = lookup_name(m.group("outlet").strip())
+    return str(profile.name) if profile is not None else None
 
 
 def source_credits(texts: list[str]) -> dict[int, str]:
@@ -403,6 +416,9 @@ class StructureStage(Stage[list[Segment]]):
                 doc.warn("structure: quoted passages in unmarked text are recognised from English cues only")
             self._cued_passages(doc.text, body, texts, quoted, hints, mentions)
             labels = [QUOTED if q else EDITORIAL for q in quoted]
+        for i, t in enumerate(texts):
+            if labels[i] == EDITORIAL and (flash := wire_flash(t)) and not _is_own_outlet(flash, doc):
+                labels[i], hints[i] = QUOTED, flash
         passages = self._passages(doc.text, body, texts, labels, mentions, hints)
         for block in doc.blocks:
             if block.kind == "title":
