@@ -33,6 +33,16 @@ def test_interface_parts_by_role_or_name() -> None:
     # only a form is a search box
     assert not is_interface(_el('<div class="search-results"><p>Results</p></div>'))
     assert not is_interface(_el('<div class="helpful-tips entry-content"><p>Tips</p></div>'))
+    assert not is_interface(_el('<article class="has-tooltip"><p>A short story.</p></article>'))
+
+
+def test_a_short_page_whose_body_class_names_a_modal_keeps_its_article() -> None:
+    html = (
+        '<html><head><title>Quay reopens</title></head><body class="modal-open">'
+        "<article><h1>Quay reopens</h1>"
+        f"<p>{ARTICLE}</p></article></body></html>"
+    )
+    assert "harbour board voted" in extract_html(source_from_string(html)).text
 
 
 def test_teaser_card_is_a_small_box_with_a_cut_off_excerpt_and_a_link_on() -> None:

@@ -18,6 +18,8 @@ from typing import Any
 
 # Interface parts are short; an element with more text than this is content whatever its name says.
 CHROME_MAX_CHARS = 1500
+# Elements that hold a page's content whatever their class says ("body.modal-open", "article.has-tooltip").
+_CONTENT_TAGS = {"html", "body", "main", "article"}
 # A teaser card is a small box: its text is at most this long...
 CARD_MAX_CHARS = 1200
 # ...and its cut-off excerpt sits at most this many levels below the box that holds the card's link.
@@ -56,6 +58,8 @@ def _text_length(el: Any) -> int:
 def is_interface(el: Any) -> bool:
     """Whether an element is an interface part by what its markup calls it (role, class or id)."""
     c = _chrome()
+    if not isinstance(el.tag, str) or el.tag.lower() in _CONTENT_TAGS:
+        return False
     role = (el.get("role") or "").strip().lower()
     if role in c["roles"]:
         return True
@@ -65,7 +69,7 @@ def is_interface(el: Any) -> bool:
     tokens = name_tokens(el)
     if tokens & c["names"]:
         return True
-    return isinstance(el.tag, str) and el.tag.lower() == "form" and bool(tokens & c["forms"])
+    return el.tag.lower() == "form" and bool(tokens & c["forms"])
 
 
 def _own_text(el: Any) -> str:
