@@ -395,8 +395,10 @@ def test_source_credit_lines_name_an_outlet() -> None:
 
     assert source_credit("Source: KGUN 9") == "KGUN 9"
     assert source_credit("Via Valley Channel 7.") == "Valley Channel 7"
-    assert source_credit("h/t Gawker") == "Gawker"
-    assert source_credit("Hat tip to Slate") == "Slate"
+    assert source_credit("h/t Slate") == "Slate"
+    assert source_credit("h/t Jane Doe") is None  # a hat tip to a person names no carrier
+    assert source_credit("Via Jane Doe's Valley Blog") == "Jane Doe's Valley Blog"
+    assert source_credit("Hat tip to The Verge") == "The Verge"
     assert source_credit("Sources say the deal is off.") is None  # a sentence, not a credit
     assert source_credit("Source: https://example.com/story") is None
     assert source_credit("Via email") is None

@@ -17,8 +17,12 @@ it ("[Engadget]", "— Reuters"), the blockquote's cite, the sentence that intro
 CNN:", "X reported:"), and only then an outlet the passage itself names — never one that merely received
 someone's words ("told the BBC", "in an interview with ..."). In plain text, a credit line also marks the
 paragraphs before it (back to a heading or the introducing sentence) as the passage, and an introducing
-sentence that names an outlet marks the paragraph after it. An embedded social post (a blockquote ending in
-"— Name (@handle) date") is not a republished outlet passage.
+sentence that names an outlet marks the paragraph after it. A line crediting the post's source at its end
+("Source: KGUN 9", "Via X") names the carrier of the news-register runs before it that name none, even
+with the writer's closing words between. An embedded social post (a blockquote ending in "— Name (@handle)
+date") is not a republished outlet passage. Two unmarked passages count in HTML too: a paragraph that is
+one quotation end to end after an introduction naming another outlet, and a wire flash pasted verbatim
+("06.48 Reuters - AGENCY SAYS …").
 """
 
 from __future__ import annotations
@@ -125,6 +129,7 @@ def _quoting() -> dict[str, Any]:
         "flash_min_words": int(d["flash_min_words"]),
         "lead_in_sentence": re.compile(d["lead_in_sentence"], re.IGNORECASE),
         "source_credit": re.compile(d["source_credit"], re.IGNORECASE),
+        "tip_credit": re.compile(d["tip_credit"], re.IGNORECASE),
         "recipient": re.compile(d["recipient_before"], re.IGNORECASE),
         "social": re.compile(d["social_post_credit"]),
         "speech": re.compile(d["speech_block"]),
@@ -225,9 +230,15 @@ def credit_line(text: str) -> str | None:
 
 
 def source_credit(text: str) -> str | None:
-    """The outlet a line crediting the post's source names ("Source: KGUN 9", "Via The Verge"), or None."""
-    m = _quoting()["source_credit"].match(" ".join(text.split()))
-    return _credited_name(m.group("outlet")) if m else None
+    """The outlet a line crediting the post's source names ("Source: KGUN 9", "Via The Verge"), or None;
+    a hat tip ("h/t Gawker") counts only when it names a known outlet (it mostly thanks a person)."""
+    q = _quoting()
+    m = q["source_credit"].match(" ".join(text.split()))
+    if m is None:
+        return None
+    if q["tip_credit"].match(m.group("kind")) and lookup_name(m.group("outlet").strip()) is None:
+        return None
+    return _credited_name(m.group("outlet"))
 
 
 def is_social_post_credit(text: str) -> bool:
