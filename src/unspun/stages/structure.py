@@ -128,6 +128,7 @@ def _quoting() -> dict[str, Any]:
         "wire_flash": re.compile(d["wire_flash"]),
         "flash_min_words": int(d["flash_min_words"]),
         "lead_in_sentence": re.compile(d["lead_in_sentence"], re.IGNORECASE),
+        "lead_in_word": re.compile(d["lead_in_words"], re.IGNORECASE),
         "source_credit": re.compile(d["source_credit"], re.IGNORECASE),
         "tip_credit": re.compile(d["tip_credit"], re.IGNORECASE),
         "recipient": re.compile(d["recipient_before"], re.IGNORECASE),
@@ -263,8 +264,11 @@ def introduces(text: str) -> bool:
     """Whether a paragraph ends by introducing what follows ("… reported:", "Hilarious copy, below.",
     "Here's an excerpt from the interview the station did.")."""
     body = text.rstrip()
-    if _quoting()["lead_in_end"].search(body):
+    q = _quoting()
+    if q["lead_in_end"].search(body):
         return True
+    if q["lead_in_word"].search(body) is None:  # no "here"/"below": no announcing sentence to look for
+        return False
     # any sentence of the paragraph: sentence ends are guessed ("C.K. Walker" splits one), and a paragraph
     # that announces an excerpt introduces what follows it whatever the writer adds after the announcement
     starts = [0] + [m.end() for m in _SENTENCE_END_RE.finditer(body)]
