@@ -500,3 +500,17 @@ def test_wire_flash_pasted_verbatim_is_the_wires_passage() -> None:
     assert got[1:] == [("editorial", None), ("quoted", "Reuters"), ("editorial", None)]
     own = _html(body).replace("<head>", "<head><meta property='og:site_name' content='Reuters'>")
     assert "quoted" not in {label for label, _, _ in _structure_of(own)}
+
+
+def test_a_quotation_left_open_carries_the_passage_to_where_it_closes() -> None:
+    text = (
+        "The Author Speaks\n\nI wanted to know who was behind it. Here's an excerpt from the interview "
+        "the station did with her.\n\n"
+        "“We got mixed reactions. Some people thought it was interesting and others got upset.\n\n"
+        "The forum is fiction, and everybody there knows it.\n\n"
+        "I never meant to scare anybody, and I am sorry that I did.”\n\n"
+        "So what have we learned? Not much, I fear.\n\nSource: Valley Channel 7\n"
+    )
+    got = [(label, outlet) for label, outlet, _ in _structure_of(text)]
+    assert got[2:5] == [("quoted", "Valley Channel 7")] * 3
+    assert got[5:] == [("editorial", None)] * 2

@@ -66,6 +66,8 @@ MIN_QUOTATION_WORDS = 3
 MIN_PASSAGE_WORDS = 4
 # Characters before an outlet's mention searched for a recipient context ("told the BBC", "interview with").
 RECIPIENT_WINDOW = 40
+# A quotation left open at a paragraph's end goes on for at most this many paragraphs.
+MAX_QUOTATION_PARAGRAPHS = 6
 # A plain-text paragraph of one line and at most this many words, without a closing full stop, is a
 # section heading: a passage credited after it does not reach back across it.
 HEADING_MAX_WORDS = 16
@@ -319,6 +321,36 @@ def _is_own_outlet(outlet: str, doc: Document) -> bool:
     return any(n and key and (n in key or key in n) for n in names)
 
 
+def _quotation_left_open(text: str) -> bool:
+    """Whether a paragraph opens a quotation it does not close (it goes on in the next paragraphs)."""
+    t = text.strip()
+    if t.startswith("“"):
+        return t.count("“") > t.count("”")
+    return t.startswith('"') and t.count('"') % 2 == 1
+
+
+def _quotation_closed(text: str) -> bool:
+    """Whether a paragraph closes a quotation an earlier paragraph left open."""
+    return text.count("”") > text.count("“") or text.count('"') % 2 == 1
+
+
+def _quotations_run_on(texts: list[str], quoted: list[bool], hints: dict[int, str]) -> None:
+    """A passage paragraph that leaves a quotation open (the typographic convention for a quotation of
+    several paragraphs: no closing mark until the last) carries the passage on to the paragraph that closes
+    it, within `MAX_QUOTATION_PARAGRAPHS` (updates `quoted` and `hints`)."""
+    for i in range(len(texts)):
+        if not quoted[i] or not _quotation_left_open(texts[i]):
+            continue
+        reach = range(i + 1, min(len(texts), i + 1 + MAX_QUOTATION_PARAGRAPHS))
+        ends = [j for j in reach if _quotation_closed(texts[j])]
+        if not ends:
+            continue
+        for j in range(i + 1, ends[0] + 1):
+            quoted[j] = True
+            if i in hints:
+                hints[j] = hints[i]
+
+
 def _plain_heading(text: str) -> bool:
     """A plain-text section heading: one short line with no closing full stop, colon or quotation."""
     line = text.strip()
@@ -430,6 +462,7 @@ class StructureStage(Stage[list[Segment]]):
             else:
                 doc.warn("structure: quoted passages in unmarked text are recognised from English cues only")
             self._cued_passages(doc.text, body, texts, quoted, hints, mentions)
+            _quotations_run_on(texts, quoted, hints)
             labels = [QUOTED if q else EDITORIAL for q in quoted]
         for i, t in enumerate(texts):
             if labels[i] == EDITORIAL and (flash := wire_flash(t)) and not _is_own_outlet(flash, doc):
