@@ -360,3 +360,39 @@ def test_the_comment_forms_heading_is_never_the_title() -> None:
 
     for heading in ("Join the Discussion Cancel reply", "Leave a Reply Cancel reply", "Post a comment"):
         assert _conv()["_heading"].fullmatch(heading)
+
+
+
+_RELEASE = (
+    "Harbor Holdings Limited is aware of certain press reports published today with respect to a possible "
+    "offer. Harbor Holdings has not engaged in discussions with respect to any possible offer."
+)
+_CLOSING = "In all, it looks like the rumours were no more than speculation; we will update if we hear more."
+
+
+def _lost_release_blocks(intro: str, quote_class: str = "") -> list[tuple[str, str]]:
+    """(kind, text) of the article blocks when the extractor gave a pasted press release (a blockquote
+    inside the newsroom's form and wrapper divs) as plain paragraphs, as trafilatura does on such a page."""
+    import lxml.etree
+    import lxml.html
+
+    from unspun.readers.html import _cites, _main_blocks
+
+    markup = lxml.html.document_fromstring(
+        f"<html><body><p>{intro}</p><form><div class='release'><blockquote{quote_class}><p>{_RELEASE}</p>"
+        f"</blockquote><p>{_CLOSING}</p></div></form></body></html>"
+    )
+    extracted = lxml.etree.fromstring(f"<body><p>{intro}</p><p>{_RELEASE}</p><p>{_CLOSING}</p></body>")
+    return [(kind, text) for text, kind, _ in _main_blocks(extracted, _cites(markup), set())]
+
+
+def test_blockquote_lost_by_the_extractor_is_still_a_quotation() -> None:
+    assert [kind for kind, _ in _lost_release_blocks("Here is the full statement:")] == [
+        "paragraph", "blockquote", "paragraph"]
+
+
+def test_lost_blockquote_needs_an_introduction_or_a_credit_and_is_no_embed() -> None:
+    assert [kind for kind, _ in _lost_release_blocks("The company then put out a statement.")] == [
+        "paragraph"] * 3
+    embedded = _lost_release_blocks("Here is the full statement:", ' class="twitter-tweet"')
+    assert [kind for kind, _ in embedded] == ["paragraph"] * 3

@@ -366,3 +366,151 @@ def test_html_blockquote_opening_with_its_own_speech_attribution_is_direct_speec
         f"<p>How very noble of him, I must say. {LONG}</p>"
     )
     assert "quoted" not in {label for label, _, _ in _structure_of(_html(body))}
+
+
+# -- a line crediting the post's source after the fact ("Source: KGUN 9") ---------------------------
+
+SOURCE_CREDITED_TXT = """Town Panics Over A Made-Up Illness
+
+I honestly did not expect a forum story to shut down a whole town, but here we are.
+
+On a horror forum, a user who goes by the name Dana posted a story about a strange fever in the valley.
+
+Dana wrote that three neighbours had fallen ill, and officials said on Monday that calls had tripled.
+
+Apparently the story was good enough to fool a lot of people. Who checks sources anymore?
+
+Here's an excerpt from a phone interview the station did with the author. I love this part.
+
+"We never meant to scare anybody. The forum is fiction, and everybody there knows it," the author said.
+
+What have we learned? Not much, I fear.
+
+Source: Valley Channel 7
+"""
+
+
+def test_source_credit_lines_name_an_outlet() -> None:
+    from unspun.stages.structure import source_credit
+
+    assert source_credit("Source: KGUN 9") == "KGUN 9"
+    assert source_credit("Via Valley Channel 7.") == "Valley Channel 7"
+    assert source_credit("h/t Slate") == "Slate"
+    assert source_credit("h/t Jane Doe") is None  # a hat tip to a person names no carrier
+    assert source_credit("Via Jane Doe's Valley Blog") == "Jane Doe's Valley Blog"
+    assert source_credit("Hat tip to The Verge") == "The Verge"
+    assert source_credit("Sources say the deal is off.") is None  # a sentence, not a credit
+    assert source_credit("Source: https://example.com/story") is None
+    assert source_credit("Via email") is None
+
+
+def test_trailing_source_credit_names_the_news_passages_before_it() -> None:
+    """A source credit at the end of the post is the carrier of its news-register runs (those framed by
+    the writer's own words), and of a passage an outlet-less introduction announces; the writer's
+    commentary between them and the credit stays editorial."""
+    got = _structure_of(SOURCE_CREDITED_TXT)
+    assert [(label, outlet) for label, outlet, _ in got] == [
+        ("title", None),
+        ("editorial", None),
+        ("quoted", "Valley Channel 7"),
+        ("quoted", "Valley Channel 7"),
+        ("editorial", None),
+        ("editorial", None),
+        ("quoted", "Valley Channel 7"),
+        ("editorial", None),
+        ("editorial", None),
+    ]
+
+
+def test_without_a_source_credit_the_same_news_prose_is_the_writers() -> None:
+    text = SOURCE_CREDITED_TXT.replace("\nSource: Valley Channel 7\n", "")
+    assert {label for label, _, _ in _structure_of(text)} == {"title", "editorial"}
+
+
+def test_an_announcement_sentence_introduces_what_follows() -> None:
+    from unspun.stages.structure import introduces
+
+    assert introduces("Curious? Here's an excerpt from an interview C.K. Walker gave. It is long.")
+    assert introduces("Below is the full transcript.")
+    assert not introduces("Here we go again. The council met on Monday.")
+
+
+def test_a_paragraph_in_the_writers_voice_is_not_smoothed_into_a_passage() -> None:
+    from unspun.stages.structure import voice_labels
+
+    texts = [
+        "I think the council got this badly wrong.",
+        "Officials said on Monday that the plan was approved, and the mayor confirmed it, a spokesman said.",
+        "Apparently nobody asked. Who would?",
+        "Officials said on Tuesday that the contract was signed, the agency confirmed in a statement.",
+    ]
+    quoted, _ = voice_labels(texts, None)
+    assert quoted == [False, True, False, True]
+
+
+def test_the_country_us_is_not_the_first_person() -> None:
+    assert register("A gunman opened fire at a cinema in the US state of Louisiana.").opinion == 0
+    assert register("Nobody told us about the US deal.").opinion > 0
+    news_only = (
+        "Obama on guns\n\nPresident Obama said his failure to pass gun laws in the US was his greatest "
+        "frustration, officials said.\n\n"
+        "In an interview with the BBC, Mr Obama said it was distressing, the BBC's editor said.\n\n"
+        "Hours after the interview, a gunman opened fire at a cinema in the US state of Louisiana.\n"
+    )
+    assert {label for label, _, _ in _structure_of(news_only)} == {"title", "editorial"}
+
+
+def test_html_paragraph_in_quotation_marks_introduced_by_another_outlet_is_its_passage() -> None:
+    statement = (
+        "“The rules prohibit violent threats, harassment and hateful conduct, and we will take action on "
+        "any account that breaks them, including verified accounts.”"
+    )
+    body = (
+        f"<p>I have been watching how the company handles abuse. {LONG}</p>"
+        f"<p>After the election, the company issued a statement, as Slate reported, that it would act:</p>"
+        f"<p>{statement}</p><p>We will see whether it does. {LONG}</p>"
+    )
+    got = [(label, o) for label, o, _ in _structure_of(_html(body))]
+    assert got[1:] == [("editorial", None), ("editorial", None), ("quoted", "Slate"), ("editorial", None)]
+    # the same words introduced by the page's own outlet are the page's text
+    own = (
+        "<html><head><title>A page</title><meta property='og:site_name' content='Slate'></head>"
+        f"<body><article><h1>A page</h1>{body}</article></body></html>"
+    )
+    assert "quoted" not in {label for label, _, _ in _structure_of(own)}
+    # and a paragraph introduced with a colon but not in quotation marks stays the writer's
+    plain = body.replace(statement, statement.strip("“”"))
+    assert "quoted" not in {label for label, _, _ in _structure_of(_html(plain))}
+
+
+def test_wire_flash_pasted_verbatim_is_the_wires_passage() -> None:
+    from unspun.stages.structure import wire_flash
+
+    flash = "06.48 Reuters - SEARCH AGENCY SAYS BODY RECOVERED FROM JET WAS WEARING LIFE JACKET"
+    assert wire_flash(flash) == "Reuters"
+    assert wire_flash("LOS ANGELES (Reuters) - The company said on Tuesday it would cut jobs.") is None
+    assert wire_flash("UPDATE - SEARCH AGENCY SAYS BODY RECOVERED FROM JET") is None  # no outlet
+    assert wire_flash("Reuters - AGENCY SAYS") is None  # too short for a headline
+    body = (
+        f"<p>07.10 Our correspondent at the airport sends this update on the search. {LONG}</p>"
+        "<p>06.48 Reuters - SEARCH AGENCY SAYS BODY RECOVERED FROM JET WAS WEARING LIFE JACKET</p>"
+        f"<p>06.25 The head of the agency spoke to us this morning. {LONG}</p>"
+    )
+    got = [(label, o) for label, o, _ in _structure_of(_html(body))]
+    assert got[1:] == [("editorial", None), ("quoted", "Reuters"), ("editorial", None)]
+    own = _html(body).replace("<head>", "<head><meta property='og:site_name' content='Reuters'>")
+    assert "quoted" not in {label for label, _, _ in _structure_of(own)}
+
+
+def test_a_quotation_left_open_carries_the_passage_to_where_it_closes() -> None:
+    text = (
+        "The Author Speaks\n\nI wanted to know who was behind it. Here's an excerpt from the interview "
+        "the station did with her.\n\n"
+        "“We got mixed reactions. Some people thought it was interesting and others got upset.\n\n"
+        "The forum is fiction, and everybody there knows it.\n\n"
+        "I never meant to scare anybody, and I am sorry that I did.”\n\n"
+        "So what have we learned? Not much, I fear.\n\nSource: Valley Channel 7\n"
+    )
+    got = [(label, outlet) for label, outlet, _ in _structure_of(text)]
+    assert got[2:5] == [("quoted", "Valley Channel 7")] * 3
+    assert got[5:] == [("editorial", None)] * 2

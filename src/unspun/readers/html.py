@@ -18,6 +18,7 @@ from typing import Any
 from unspun.document import Block, Document
 from unspun.errors import MalformedInputError, NoContentError
 from unspun.gazetteer import url_host
+from unspun.readers.chrome import drop_chrome, embed_or_pull_quote
 from unspun.readers.nesting import MAX_DEPTH, Flattened, limit_nesting
 from unspun.readers.text import comment_conventions
 
@@ -483,10 +484,14 @@ class _QuoteSource:
     text: str
     cite: str | None
     credit: str | None
+    passage_like: bool = True  # a <blockquote> that may be a passage (not a <q>, an embed, a pull quote)
 
 
 # A credit line after a quotation is a few words; longer text is the article going on.
 CREDIT_MAX_CHARS = 80
+# A paragraph only part of a blockquote's text is that blockquote's when it is at least this long (a short
+# line such as "Update:" may be anywhere).
+LOST_QUOTE_MIN_CHARS = 40
 
 
 def _credit_after(el: Any) -> tuple[str | None, str | None]:
@@ -504,14 +509,30 @@ def _credit_after(el: Any) -> tuple[str | None, str | None]:
 
 
 def _cites(root: Any) -> list[_QuoteSource]:
-    """The quotation elements (blockquote, q) that say where they come from: a cite URL or a credit after."""
+    """The quotation elements of the markup (blockquote, q) with text, and where they say they come from:
+    a cite URL or a credit after (None when they say nothing)."""
     out = []
     for el in root.iter("blockquote", "q"):
         cite = (el.get("cite") or "").strip() or None
         credit, link = _credit_after(el) if _tag(el) == "blockquote" else (None, None)
-        if cite or credit:
-            out.append(_QuoteSource(_norm(flatten(el)), cite or link, credit))
+        if text := _norm(flatten(el)):
+            passage_like = _tag(el) == "blockquote" and not embed_or_pull_quote(el)
+            out.append(_QuoteSource(text, cite or link, credit, passage_like))
     return out
+
+
+def _lost_quotation(text: str, cites: list[_QuoteSource], before: str | None) -> int | None:
+    """The index of the markup blockquote a paragraph lies in, where trafilatura gave it as a plain
+    paragraph (it loses the quotation of a blockquote nested in a pasted form or wrapper divs). Only a
+    blockquote that reads as a passage counts: introduced (the block `before` it ends with a colon) or
+    credited (a cite URL or a credit line), not an embed or a pull quote."""
+    introduced = before is not None and before.rstrip().endswith(":")
+    candidates = [i for i, c in enumerate(cites) if c.passage_like and (introduced or c.cite or c.credit)]
+    norm = _norm(text) if candidates else ""
+    for i in candidates if norm else ():
+        if norm == cites[i].text or (len(norm) >= LOST_QUOTE_MIN_CHARS and norm in cites[i].text):
+            return i
+    return None
 
 
 @dataclass(slots=True)
@@ -539,13 +560,24 @@ def _main_blocks(
     out: list[tuple[str, str, dict[str, Any]]] = []
     heading, boilerplate = _conv()["_heading"], _conv()["_boilerplate"]
     passage = -1
+    lost: dict[int, int] = {}  # markup blockquote (index in cites) -> its passage, for paragraphs of it
 
     def emit(text: str, kind: str, attrs: dict[str, Any]) -> None:
+        nonlocal passage
         text = text.strip()
         if not text or heading.fullmatch(text) or boilerplate.fullmatch(text) or _norm(text) in comment_texts:
             return
         if _navigation(text):
             return
+        k = _lost_quotation(text, cites, out[-1][0] if out else None) if kind == "paragraph" else None
+        if k is not None and not attrs.get("heading"):
+            if k not in lost:
+                passage += 1
+                lost[k] = passage
+            kind = "blockquote"
+            attrs = {"cite": cites[k].cite, "passage": lost[k]}
+            if cites[k].credit:
+                attrs["credit"] = cites[k].credit
         out.append((text, kind, attrs))
 
     def walk(el: Any, quote: dict[str, Any] | None) -> None:
@@ -554,7 +586,8 @@ def _main_blocks(
         if tag == "quote" and quote is None:
             passage += 1
             norm = _norm(flatten(el))
-            source = next((c for c in cites if norm and (norm in c.text or c.text in norm)), None)
+            said = (c for c in cites if c.cite or c.credit)
+            source = next((c for c in said if norm and (norm in c.text or c.text in norm)), None)
             attrs = {"cite": source.cite if source else None, "passage": passage}
             if source is not None and source.credit:
                 attrs["credit"] = source.credit
@@ -740,6 +773,7 @@ def extract_html(source: Any) -> Document:
     )
     for el in top_items:  # trafilatura must not see the comments as article text
         el.drop_tree()
+    drop_chrome(root)  # nor interface messages, tooltips, search forms and teaser cards
     comment_texts = {_norm(c.text) for c in thread}
     body = root.find("body")
     large = body is not None and len(body.text_content()) > LARGE_TEXT_CHARS

@@ -17,8 +17,12 @@ it ("[Engadget]", "— Reuters"), the blockquote's cite, the sentence that intro
 CNN:", "X reported:"), and only then an outlet the passage itself names — never one that merely received
 someone's words ("told the BBC", "in an interview with ..."). In plain text, a credit line also marks the
 paragraphs before it (back to a heading or the introducing sentence) as the passage, and an introducing
-sentence that names an outlet marks the paragraph after it. An embedded social post (a blockquote ending in
-"— Name (@handle) date") is not a republished outlet passage.
+sentence that names an outlet marks the paragraph after it. A line crediting the post's source at its end
+("Source: KGUN 9", "Via X") names the carrier of the news-register runs before it that name none, even
+with the writer's closing words between. An embedded social post (a blockquote ending in "— Name (@handle)
+date") is not a republished outlet passage. Two unmarked passages count in HTML too: a paragraph that is
+one quotation end to end after an introduction naming another outlet, and a wire flash pasted verbatim
+("06.48 Reuters - AGENCY SAYS …").
 """
 
 from __future__ import annotations
@@ -51,7 +55,8 @@ SELF_WEIGHT = 2.0
 # A paragraph this news-like on its own (and with no opinion cue) is news whatever its neighbours say:
 # a one-paragraph passage between two opinionated ones would otherwise be smoothed away.
 STRONG_NEWS_SCORE = 1.0
-# A paragraph inside a quoted layout section that says "I"/"we" this much per sentence is the writer's.
+# A paragraph that says "I"/"we" (or asks, exclaims) this much per sentence is the writer's, whatever its
+# neighbours or its layout section say.
 OPINION_BREAK = 0.5
 # Blank lines that set a passage apart when the rest of the page uses fewer (the example uses 3 vs 1).
 MIN_SECTION_GAP = 2
@@ -61,6 +66,8 @@ MIN_QUOTATION_WORDS = 3
 MIN_PASSAGE_WORDS = 4
 # Characters before an outlet's mention searched for a recipient context ("told the BBC", "interview with").
 RECIPIENT_WINDOW = 40
+# A quotation left open at a paragraph's end goes on for at most this many paragraphs.
+MAX_QUOTATION_PARAGRAPHS = 6
 # A plain-text paragraph of one line and at most this many words, without a closing full stop, is a
 # section heading: a passage credited after it does not reach back across it.
 HEADING_MAX_WORDS = 16
@@ -120,6 +127,12 @@ def _quoting() -> dict[str, Any]:
         "credit_rejects": re.compile("|".join(d["credit_rejects"])),
         "credit_max_words": int(d["credit_max_words"]),
         "lead_in_end": re.compile(d["lead_in_end"]),
+        "wire_flash": re.compile(d["wire_flash"]),
+        "flash_min_words": int(d["flash_min_words"]),
+        "lead_in_sentence": re.compile(d["lead_in_sentence"], re.IGNORECASE),
+        "lead_in_word": re.compile(d["lead_in_words"], re.IGNORECASE),
+        "source_credit": re.compile(d["source_credit"], re.IGNORECASE),
+        "tip_credit": re.compile(d["tip_credit"], re.IGNORECASE),
         "recipient": re.compile(d["recipient_before"], re.IGNORECASE),
         "social": re.compile(d["social_post_credit"]),
         "speech": re.compile(d["speech_block"]),
@@ -132,7 +145,8 @@ def register(text: str) -> Register:
     quotations = [q for q in _QUOTED_STRING_RE.findall(text) if len(q.split()) >= MIN_QUOTATION_WORDS]
     own = _QUOTED_STRING_RE.sub(" ", text)
     sentences = max(1, len(_SENTENCE_END_RE.findall(text)))
-    words = [w.lower().replace("’", "'") for w in _WORD_RE.findall(own.replace("’", "'"))]
+    # "US" in capitals is the country, not the first person ("a cinema in the US state of Louisiana")
+    words = [w.lower() for w in _WORD_RE.findall(own.replace("’", "'")) if w != "US"]
     first = sum(w in v["first"] for w in words)
     second = sum(w in v["second"] for w in words)
     marks = own.count("?") + own.count("!")
@@ -197,19 +211,37 @@ def passage_outlet(
     return _canonical(resolved[0]) if resolved else None
 
 
+def _credited_name(written: str) -> str | None:
+    """The outlet a credit names, when what it names reads as an outlet's name (capitalised, short, no
+    handle, year or URL), resolved to its full name."""
+    q = _quoting()
+    name = re.sub(r"^(?:the|The)\s+", "", written.strip())
+    if (
+        name[:1].isupper() or name[:1].isdigit()
+    ) and len(name.split()) <= q["credit_max_words"] and not q["credit_rejects"].search(name):
+        return _canonical(name)
+    return None
+
+
 def credit_line(text: str) -> str | None:
     """The outlet a closing credit line names ("[Engadget]", "— Reuters", "(CNN)"), or None."""
-    q = _quoting()
     line = " ".join(text.split())
-    for pattern in q["credit"]:
-        if (m := pattern.match(line)) is None:
-            continue
-        name = re.sub(r"^(?:the|The)\s+", "", m.group("outlet").strip())
-        if (
-            name[:1].isupper() or name[:1].isdigit()
-        ) and len(name.split()) <= q["credit_max_words"] and not q["credit_rejects"].search(name):
-            return _canonical(name)
+    for pattern in _quoting()["credit"]:
+        if (m := pattern.match(line)) is not None and (name := _credited_name(m.group("outlet"))):
+            return name
     return None
+
+
+def source_credit(text: str) -> str | None:
+    """The outlet a line crediting the post's source names ("Source: KGUN 9", "Via The Verge"), or None;
+    a hat tip ("h/t Gawker") counts only when it names a known outlet (it mostly thanks a person)."""
+    q = _quoting()
+    m = q["source_credit"].match(" ".join(text.split()))
+    if m is None:
+        return None
+    if q["tip_credit"].match(m.group("kind")) and lookup_name(m.group("outlet").strip()) is None:
+        return None
+    return _credited_name(m.group("outlet"))
 
 
 def is_social_post_credit(text: str) -> bool:
@@ -231,8 +263,39 @@ def carrier_mentions(text: str, mentions: list[OutletMention], start: int, end: 
 
 
 def introduces(text: str) -> bool:
-    """Whether a paragraph ends by introducing what follows ("… reported:", "Hilarious copy, below.")."""
-    return bool(_quoting()["lead_in_end"].search(text.rstrip()))
+    """Whether a paragraph ends by introducing what follows ("… reported:", "Hilarious copy, below.",
+    "Here's an excerpt from the interview the station did.")."""
+    body = text.rstrip()
+    q = _quoting()
+    if q["lead_in_end"].search(body):
+        return True
+    if q["lead_in_word"].search(body) is None:  # no "here"/"below": no announcing sentence to look for
+        return False
+    # any sentence of the paragraph: sentence ends are guessed ("C.K. Walker" splits one), and a paragraph
+    # that announces an excerpt introduces what follows it whatever the writer adds after the announcement
+    starts = [0] + [m.end() for m in _SENTENCE_END_RE.finditer(body)]
+    return any(_quoting()["lead_in_sentence"].match(body[k:].lstrip(" \"“”’')")) for k in starts)
+
+
+def wire_flash(text: str) -> str | None:
+    """The wire service of a flash pasted verbatim ("06.48 Reuters - AGENCY SAYS BODY RECOVERED …"): a
+    known outlet, then a headline in capitals; None for anything else."""
+    q = _quoting()
+    m = q["wire_flash"].match(" ".join(text.split()))
+    if m is None or len(_WORD_RE.findall(m.group("flash"))) < q["flash_min_words"]:
+        return None
+    profile = lookup_name(m.group("outlet").strip())
+    return str(profile.name) if profile is not None else None
+
+
+def source_credits(texts: list[str]) -> dict[int, str]:
+    """The paragraphs (by index) that credit the post's source, and the outlet each names."""
+    return {i: name for i, t in enumerate(texts) if (name := source_credit(t)) is not None}
+
+
+def credited_after(credits: dict[int, str], index: int) -> str | None:
+    """The outlet of the first source credit after paragraph `index`, if any."""
+    return next((credits[k] for k in sorted(credits) if k > index), None)
 
 
 def lead_in_outlet(text: str, start: int, end: int, mentions: list[OutletMention]) -> str | None:
@@ -245,6 +308,47 @@ def lead_in_outlet(text: str, start: int, end: int, mentions: list[OutletMention
     last_sentence = start + (ends[-1] if ends else 0)
     in_last = [m for m in carriers if m.start >= last_sentence]
     return _canonical((in_last[0] if in_last else carriers[-1]).canonical)
+
+
+def _is_own_outlet(outlet: str, doc: Document) -> bool:
+    """Whether an outlet is the page's own (its site name or the outlet of its domain)."""
+    own = [doc.site or ""]
+    host = url_host(doc.url)
+    if host and (profile := lookup_domain(host)) is not None:
+        own.append(str(profile.name))
+    names = {_compact(_canonical(n)) for n in own if n} | {_compact(n) for n in own if n}
+    key = _compact(outlet)
+    return any(n and key and (n in key or key in n) for n in names)
+
+
+def _quotation_left_open(text: str) -> bool:
+    """Whether a paragraph opens a quotation it does not close (it goes on in the next paragraphs)."""
+    t = text.strip()
+    if t.startswith("“"):
+        return t.count("“") > t.count("”")
+    return t.startswith('"') and t.count('"') % 2 == 1
+
+
+def _quotation_closed(text: str) -> bool:
+    """Whether a paragraph closes a quotation an earlier paragraph left open."""
+    return text.count("”") > text.count("“") or text.count('"') % 2 == 1
+
+
+def _quotations_run_on(texts: list[str], quoted: list[bool], hints: dict[int, str]) -> None:
+    """A passage paragraph that leaves a quotation open (the typographic convention for a quotation of
+    several paragraphs: no closing mark until the last) carries the passage on to the paragraph that closes
+    it, within `MAX_QUOTATION_PARAGRAPHS` (updates `quoted` and `hints`)."""
+    for i in range(len(texts)):
+        if not quoted[i] or not _quotation_left_open(texts[i]):
+            continue
+        reach = range(i + 1, min(len(texts), i + 1 + MAX_QUOTATION_PARAGRAPHS))
+        ends = [j for j in reach if _quotation_closed(texts[j])]
+        if not ends:
+            continue
+        for j in range(i + 1, ends[0] + 1):
+            quoted[j] = True
+            if i in hints:
+                hints[j] = hints[i]
 
 
 def _plain_heading(text: str) -> bool:
@@ -283,8 +387,11 @@ def voice_labels(texts: list[str], gaps: list[int] | None) -> tuple[list[bool], 
     sections = _sections(gaps) if gaps else None
     if sections is None:
         smooth = _smooth(raw)
+        # a paragraph in the writer's own voice (first person, questions) is not pulled into a passage by
+        # its news-like neighbours
         quoted = [
-            s > QUOTED_MIN_SCORE or (raw[i] >= STRONG_NEWS_SCORE and regs[i].opinion == 0)
+            (s > QUOTED_MIN_SCORE and regs[i].opinion < OPINION_BREAK)
+            or (raw[i] >= STRONG_NEWS_SCORE and regs[i].opinion == 0)
             for i, s in enumerate(smooth)
         ]
     else:
@@ -340,6 +447,7 @@ class StructureStage(Stage[list[Segment]]):
         if from_markup:
             labels = [QUOTED if b.kind == "blockquote" else EDITORIAL for b in body]
             self._social_posts_are_not_passages(body, texts, labels)
+            self._introduced_quotations(doc, body, texts, labels, hints, mentions)
         elif body:
             quoted = [False] * len(body)
             if english:
@@ -350,11 +458,15 @@ class StructureStage(Stage[list[Segment]]):
                 if republished is not None and not any(quoted):
                     quoted = [i != republished[0] for i in range(len(body))]
                 else:
-                    quoted = self._attributed_only(doc.text, body, quoted, mentions)
+                    quoted = self._attributed_only(doc.text, body, quoted, mentions, hints)
             else:
                 doc.warn("structure: quoted passages in unmarked text are recognised from English cues only")
             self._cued_passages(doc.text, body, texts, quoted, hints, mentions)
+            _quotations_run_on(texts, quoted, hints)
             labels = [QUOTED if q else EDITORIAL for q in quoted]
+        for i, t in enumerate(texts):
+            if labels[i] == EDITORIAL and (flash := wire_flash(t)) and not _is_own_outlet(flash, doc):
+                labels[i], hints[i] = QUOTED, flash
         passages = self._passages(doc.text, body, texts, labels, mentions, hints)
         for block in doc.blocks:
             if block.kind == "title":
@@ -390,16 +502,43 @@ class StructureStage(Stage[list[Segment]]):
                     j += 1
 
     @staticmethod
+    def _introduced_quotations(
+        doc: Document,
+        body: list[Any],
+        texts: list[str],
+        labels: list[str],
+        hints: dict[int, str],
+        mentions: list[OutletMention],
+    ) -> None:
+        """HTML: a paragraph that is one quotation from end to end, after an introduction naming another
+        outlet as its carrier ("Twitter issued a statement to Slate …:"), is that outlet's passage though
+        the markup does not quote it (updates `labels` and `hints`). The page's own outlet introducing
+        its own correspondent is the page's text."""
+        for i in range(1, len(body)):
+            if labels[i] != EDITORIAL or labels[i - 1] != EDITORIAL or not introduces(texts[i - 1]):
+                continue
+            whole = texts[i].strip()
+            if not _QUOTED_STRING_RE.fullmatch(whole) or len(whole.split()) < MIN_PASSAGE_WORDS:
+                continue
+            outlet = lead_in_outlet(doc.text, body[i - 1].start, body[i - 1].end, mentions)
+            if outlet is not None and not _is_own_outlet(outlet, doc):
+                labels[i] = QUOTED
+                hints[i] = outlet
+
+    @staticmethod
     def _attributed_only(
-        text: str, body: list[Any], quoted: list[bool], mentions: list[OutletMention]
+        text: str, body: list[Any], quoted: list[bool], mentions: list[OutletMention], hints: dict[int, str]
     ) -> list[bool]:
         """Voice-found runs that name an outlet carrying them and sit between the writer's own words; an
         unattributed run of news prose, or one that opens or goes on the page's own report (after a date
         line, after an introduction that already took its one paragraph), is the page's reporting, not a
-        republished passage; a byline or a date line is no passage."""
+        republished passage; a byline or a date line is no passage. A line crediting the post's source
+        ("Source: KGUN 9") after a run names its carrier when the run names none (written to `hints`)."""
+        texts = [text[b.start : b.end] for b in body]
+        sources = source_credits(texts)
         out = [
-            q and len(text[b.start : b.end].split()) >= MIN_PASSAGE_WORDS
-            for q, b in zip(quoted, body, strict=True)
+            q and i not in sources and len(t.split()) >= MIN_PASSAGE_WORDS
+            for i, (q, t) in enumerate(zip(quoted, texts, strict=True))
         ]
         i = 0
         while i < len(out):
@@ -410,13 +549,13 @@ class StructureStage(Stage[list[Segment]]):
             while j + 1 < len(out) and out[j + 1]:
                 j += 1
             named = carrier_mentions(text, mentions, body[i].start, body[j].end)
+            credited = credited_after(sources, j)
             # a change of voice on both sides: the writer's own words (first person, questions) around it
-            framed = all(
-                k < 0 or k >= len(out) or register(text[body[k].start : body[k].end]).opinion > 0
-                for k in (i - 1, j + 1)
-            )
-            if not named or not framed:
+            framed = all(k < 0 or k >= len(out) or register(texts[k]).opinion > 0 for k in (i - 1, j + 1))
+            if (not named and not credited) or not framed:
                 out[i : j + 1] = [False] * (j + 1 - i)
+            elif not named and credited:
+                hints.update({k: credited for k in range(i, j + 1)})
             i = j + 1
         return out
 
@@ -431,6 +570,7 @@ class StructureStage(Stage[list[Segment]]):
     ) -> None:
         """Plain text: passages a credit line closes or an introducing sentence opens (updates `quoted`)."""
         credits = {i: name for i, t in enumerate(texts) if (name := credit_line(t)) is not None}
+        sources = source_credits(texts)
         for i, outlet in credits.items():
             quoted[i] = False
             run: list[int] = []
@@ -447,7 +587,10 @@ class StructureStage(Stage[list[Segment]]):
             nxt = i + 1
             if not introduces(t) or nxt in credits or nxt in hints or _plain_heading(texts[nxt]):
                 continue
-            introduced = lead_in_outlet(text, body[i].start, body[i].end, mentions)
+            # the outlet the introduction names, else the one the post credits as its source after it
+            introduced = lead_in_outlet(text, body[i].start, body[i].end, mentions) or credited_after(
+                sources, i
+            )
             if introduced is None:
                 continue
             quoted[i], quoted[nxt] = False, True
