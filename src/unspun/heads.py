@@ -8,8 +8,9 @@ the pipeline stages (`unspun.stages.head`) and training (`unspun.training`) impo
 so a head is declared once: `register_head(HeadSpec(...))`.
 
 The shipped model directory holds `heads.npz` (`<head>.weight` (k, hidden), `<head>.bias` (k,), and a
-context reader's `<head>.conv<i>.{weight,bias}`) and, in `config.json`, the heads' description and each
-task's decision rule (`decisions[<task>]`, chosen on validation data when the model was exported).
+context reader's `<head>.norm.{weight,bias}` and `<head>.conv<i>.{weight,bias}`) and, in `config.json`,
+the heads' description and each task's decision rule (`decisions[<task>]`, chosen on validation data when
+the model was exported).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ SOFTMAX = "softmax"
 SIGMOID = "sigmoid"
 # A token head's context reader (HeadSpec.context): dilated convolutions over the text's pieces.
 CONV = "conv"
+#: torch's LayerNorm epsilon, which the context reader's normalisation repeats
+LAYER_NORM_EPS = 1e-5
 
 
 @dataclass(frozen=True)
@@ -142,10 +145,12 @@ register_head(HeadSpec("quotes_tags", "quotes", TOKEN, QUOTE_TAGS, SOFTMAX, cont
 # --- run time ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ConvReader:
-    """Dilated 1-d convolutions over a text's pieces, each followed by a ReLU, with torch's `Conv1d` weights
-    ((out, in, kernel) per layer) and zero padding at the text's ends: each piece's output reads the pieces
-    within the layers' joint reach on both sides."""
+    """A token head's context reader: the piece states layer-normalised, then dilated 1-d convolutions over
+    the text's pieces (ReLU after each; torch's `Conv1d` weights (out, in, kernel), zero padding at the
+    text's ends), whose output is read beside the normalised state itself."""
 
+    norm_weight: np.ndarray  # (in,)
+    norm_bias: np.ndarray  # (in,)
     weights: tuple[np.ndarray, ...]  # per layer (out, in, kernel)
     biases: tuple[np.ndarray, ...]  # per layer (out,)
     dilations: tuple[int, ...]
@@ -156,9 +161,12 @@ class ConvReader:
         return sum(d * (w.shape[2] - 1) // 2 for w, d in zip(self.weights, self.dilations, strict=True))
 
     def run(self, x: np.ndarray) -> np.ndarray:
-        """(n, in) piece states of one text, in order -> (n, out)."""
-        h = x.astype(np.float32)
-        n = len(h)
+        """(n, in) piece states of one text, in order -> (n, out + in)."""
+        x = x.astype(np.float32)
+        mean = x.mean(axis=1, keepdims=True)
+        var = x.var(axis=1, keepdims=True)
+        normed = (x - mean) / np.sqrt(var + LAYER_NORM_EPS) * self.norm_weight + self.norm_bias
+        h, n = normed, len(x)
         for w, b, d in zip(self.weights, self.biases, self.dilations, strict=True):
             out_size, in_size, kernel = w.shape
             pad = d * (kernel - 1) // 2
@@ -166,7 +174,7 @@ class ConvReader:
             # each piece beside its kernel's neighbours, and the kernel laid out to match (tap, channel)
             cols = np.concatenate([padded[j * d : j * d + n] for j in range(kernel)], axis=1)
             h = np.maximum(cols @ w.transpose(2, 1, 0).reshape(kernel * in_size, out_size) + b, 0.0)
-        return h
+        return np.concatenate([h, normed], axis=1)
 
 
 @dataclass(frozen=True)
@@ -255,6 +263,8 @@ def load_heads(model_dir: Path) -> InstalledHeads:
         if spec.get("context") == CONV:
             dilations = tuple(int(d) for d in spec["dilations"])
             context = ConvReader(
+                arrays[f"{name}.norm.weight"].astype(np.float32),
+                arrays[f"{name}.norm.bias"].astype(np.float32),
                 tuple(arrays[f"{name}.conv{i}.weight"].astype(np.float32) for i in range(len(dilations))),
                 tuple(arrays[f"{name}.conv{i}.bias"].astype(np.float32) for i in range(len(dilations))),
                 dilations,
@@ -297,6 +307,8 @@ def write_heads(model_dir: Path, heads: list[Head], config: dict[str, Any]) -> N
         arrays[f"{h.name}.bias"] = np.asarray(h.bias, dtype=np.float32)
         specs[h.name] = {"kind": h.kind, "labels": list(h.labels), "loss": h.loss, "task": h.task}
         if h.context is not None:
+            arrays[f"{h.name}.norm.weight"] = np.asarray(h.context.norm_weight, dtype=np.float32)
+            arrays[f"{h.name}.norm.bias"] = np.asarray(h.context.norm_bias, dtype=np.float32)
             for i, (w, b) in enumerate(zip(h.context.weights, h.context.biases, strict=True)):
                 arrays[f"{h.name}.conv{i}.weight"] = np.asarray(w, dtype=np.float32)
                 arrays[f"{h.name}.conv{i}.bias"] = np.asarray(b, dtype=np.float32)

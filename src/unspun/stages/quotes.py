@@ -3,13 +3,16 @@
 Three steps, each a pure function that `evaluate quotes` runs as well:
 
 1. **Tag** (`role_spans`): the token head `quotes_tags` (BIO over source / cue / content, trained on
-   PolNeAR) tags every word of a segment; runs of B/I tags become role spans. A content span's edges are then
+   PolNeAR; it reads its neighbours through dilated convolutions) tags every word of a segment; runs of B/I
+   tags become role spans. A content span's edges are then
    fitted to its quotation marks (`fit_quote_marks`): the tagger reads words, while a direct quotation runs
    from its opening mark to its closing one, trailing comma included, as PolNeAR marks it.
 2. **Link** (`link`): each content to the nearest cue in its segment, each cue to the nearest source beside
    it; a cue without a source of its own continues the previous relation's source ("…," the daily wrote,
    adding …), as PolNeAR's annotators share one source between such events. The kind is `direct` when the
-   content is one quotation, `mixed` when it holds one, `indirect` otherwise.
+   content is one quotation, `mixed` when it holds one, `indirect` otherwise. The parse rules
+   (`stages.attribution_rules`: a speech verb with its subject and complement or quotation, "according to
+   X") add the relations the tagger missed.
 3. **Resolve and carry** (`QuotesStage`): a pronoun speaker ("he said") is resolved to the nearest earlier
    compatible speaker, recorded as `speaker_resolved`; the chain of custody runs from the speaker through an
    outlet named in the sentence ("told the Ledger", "the BBC reported"), the relation it is reported inside,
@@ -251,10 +254,15 @@ class QuotesStage(HeadStage):
     unit = Unit.SEGMENT
 
     def set_annotations(self, doc: Document, result: list[HeadReading]) -> None:
+        from unspun.nlp import parse_segments
+        from unspun.stages.attribution_rules import merge_relations, rule_relations
+
         relations: list[Relation] = []
         for reading in result:
             spans = role_spans(words_of(reading, TAGS_HEAD, doc.text), doc.text)
             relations += link(spans, relations[-1].source if relations else None)
+        # the parse the sentence and entity stages made (not parsed again)
+        relations = merge_relations(relations, rule_relations(parse_segments(doc), doc.text))
         layer = doc.layer(QUOTES)
         speakers: list[RoleSpan] = []
         chains: list[tuple[Relation, list[dict[str, str]]]] = []

@@ -69,9 +69,10 @@ class SentencesStage(Stage[list[Sentence]]):
 
     @property
     def sentence_only(self) -> bool:
-        # a pipeline named without the entities stage (the Perspective endpoint's) needs no entities or tags
+        # a pipeline named without the entities and quotes stages (the Perspective endpoint's) needs no
+        # entities or tags (the quotes stage's parse rules read the tags)
         stages = self.options.stages
-        return stages is not None and "entities" not in stages
+        return stages is not None and not {"entities", "quotes"} & set(stages)
 
     def predict(self, doc: Document) -> list[Sentence]:
         return split_sentences(doc, sentence_only=self.sentence_only)

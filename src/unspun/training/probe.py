@@ -165,10 +165,10 @@ def fit_context_head(
     seed: int,
     validate: Any = None,
 ) -> Head:
-    """A token head that reads its neighbours: dilated convolutions over each text's frozen piece states,
-    then the linear layer, fitted by Adam on the head's softmax loss. Pieces past a text's end are zeroed
-    after every layer, as the run-time reader pads each text alone. With `validate` (a fitted Head ->
-    score), the pass with the best score is kept."""
+    """A token head that reads its neighbours: each text's frozen piece states layer-normalised, dilated
+    convolutions over them, and the linear layer over both, fitted by Adam on the head's softmax loss.
+    Pieces past a text's end are zeroed after every layer, as the run-time reader pads each text alone.
+    With `validate` (a fitted Head -> score), the pass with the best score is kept."""
     import torch
     import torch.nn.functional as F
 
@@ -182,21 +182,25 @@ def fit_context_head(
         target = task.head_targets(f.example).get(spec.name)
         if target is not None and len(st):
             rows.append((st, word_to_pieces(np.asarray(target), f.piece_word, spec)))
-    sizes = [rows[0][0].shape[1], *[CONTEXT_SIZE] * len(CONTEXT_DILATIONS)]
+    hidden = rows[0][0].shape[1]
+    norm = torch.nn.LayerNorm(hidden)
+    sizes = [hidden, *[CONTEXT_SIZE] * len(CONTEXT_DILATIONS)]
     convs = [
         torch.nn.Conv1d(
             sizes[i], sizes[i + 1], CONTEXT_KERNEL, padding=d * (CONTEXT_KERNEL - 1) // 2, dilation=d
         )
         for i, d in enumerate(CONTEXT_DILATIONS)
     ]
-    linear = torch.nn.Linear(CONTEXT_SIZE, len(spec.labels))
-    opt = torch.optim.Adam([p for m in (*convs, linear) for p in m.parameters()], lr=CONTEXT_LR)
+    linear = torch.nn.Linear(CONTEXT_SIZE + hidden, len(spec.labels))
+    opt = torch.optim.Adam([p for m in (norm, *convs, linear) for p in m.parameters()], lr=CONTEXT_LR)
     order = sorted(range(len(rows)), key=lambda k: len(rows[k][0]))  # batches of similar lengths
     batches = [order[i : i + CONTEXT_BATCH] for i in range(0, len(order), CONTEXT_BATCH)]
     g = torch.Generator().manual_seed(seed)
 
     def export() -> Head:
         reader = ConvReader(
+            norm.weight.detach().numpy().astype(np.float32),
+            norm.bias.detach().numpy().astype(np.float32),
             tuple(c.weight.detach().numpy().astype(np.float32) for c in convs),
             tuple(c.bias.detach().numpy().astype(np.float32) for c in convs if c.bias is not None),
             CONTEXT_DILATIONS,
@@ -216,10 +220,11 @@ def fit_context_head(
             )
             mask = torch.arange(x.shape[1])[None, :] < torch.tensor([len(t) for t, _ in batch])[:, None]
             mask = mask[:, None, :].float()
-            h = x.transpose(1, 2)
+            normed = norm(x)
+            h = normed.transpose(1, 2)
             for conv in convs:
                 h = F.dropout(torch.relu(conv(h)) * mask, CONTEXT_DROPOUT, training=True)
-            logits = linear(h.transpose(1, 2))
+            logits = linear(torch.cat([h.transpose(1, 2), normed], dim=-1))
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=IGNORE)
             opt.zero_grad()
             loss.backward()

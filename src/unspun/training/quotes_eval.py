@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from unspun.document import EDITORIAL, STRUCTURE, Document
+from unspun.document import Span as DocSpan
 from unspun.heads import QUOTE_ROLES, task_heads
+from unspun.nlp import ParsedSegment, parse_segments
+from unspun.stages.attribution_rules import merge_relations, rule_relations
 from unspun.stages.head import read_ranges, words_of
 from unspun.stages.quotes import TAGS_HEAD, Relation, RoleSpan, link, role_spans
 from unspun.training import metrics as M
@@ -38,9 +42,10 @@ class ArticlePrediction:
 
 
 def predict_articles(
-    articles: list[polnear.AnnotatedArticle], model_dir: Path | None
+    articles: list[polnear.AnnotatedArticle], model_dir: Path | None, rules: bool = True
 ) -> list[ArticlePrediction]:
-    """Encode every paragraph once (an article read by two annotators is read once), decode as the stage."""
+    """Encode every paragraph once (an article read by two annotators is read once), decode as the stage;
+    with `rules`, add the parse rules' relations as the stage does."""
     from unspun.encoder import get_encoder
 
     d, heads, _ = task_heads(model_dir, "quotes")
@@ -61,8 +66,22 @@ def predict_articles(
         spans[k] += found
         previous = relations[k][-1].source if relations[k] else None
         relations[k] += link(found, previous)
+    if rules:
+        for k, text in enumerate(texts):
+            ruled = rule_relations(parse_paragraphs(text), text)
+            relations[k] = merge_relations(relations[k], ruled)
+            kept = {id(r) for r in relations[k]}
+            spans[k] += [s for r in ruled if id(r) in kept for s in (r.content, r.cue, r.source) if s]
     index = {t: k for k, t in enumerate(texts)}
     return [ArticlePrediction(a, spans[index[a.text]], relations[index[a.text]]) for a in articles]
+
+
+def parse_paragraphs(text: str) -> list[ParsedSegment]:
+    """spaCy's parse of an article's paragraphs, each parsed alone as the pipeline parses a page's."""
+    doc = Document(text=text)
+    for lo, hi in polnear.AnnotatedArticle("", text, []).paragraphs():
+        doc.add(STRUCTURE, DocSpan(lo, hi, EDITORIAL, None, {}, "structure"))
+    return parse_segments(doc)
 
 
 def _frag_match(pred: RoleSpan | None, frags: tuple[Span, ...], exact: bool) -> bool:
@@ -109,11 +128,13 @@ def score(preds: list[ArticlePrediction]) -> dict[str, Any]:
     return metrics
 
 
-def run(data: Path, split: str, model_dir: Path | None = None, limit: int | None = None) -> dict[str, Any]:
+def run(
+    data: Path, split: str, model_dir: Path | None = None, limit: int | None = None, rules: bool = True
+) -> dict[str, Any]:
     articles = polnear.load_articles(data, split)
     if limit:
         articles = articles[:limit]
-    preds = predict_articles(articles, model_dir)
+    preds = predict_articles(articles, model_dir, rules)
     return {
         "task": "quotes",
         "dataset": DATASET,
@@ -122,6 +143,7 @@ def run(data: Path, split: str, model_dir: Path | None = None, limit: int | None
         "articles": len({a.text for a in articles}),
         "metrics": score(preds),
         "gold_relations": sum(len(a.attributions) for a in articles),
+        "rules": rules,
     }
 
 
@@ -134,9 +156,10 @@ def calibrate_quotes(model_dir: Path, data: Path) -> dict[str, Any]:
 
 def format_text(res: dict[str, Any]) -> str:
     m = res["metrics"]
+    how = "tagger and rules" if res["rules"] else "tagger alone"
     lines = [
         f"quotes on {res['dataset']} {res['split']} ({res['articles']} articles, {res['n']} annotation "
-        f"files, {res['gold_relations']} gold relations)",
+        f"files, {res['gold_relations']} gold relations; {how})",
         f"  {'':10} {'exact P':>8} {'R':>6} {'F1':>6}   {'overlap P':>9} {'R':>6} {'F1':>6}",
     ]
     for name in (*QUOTE_ROLES, "relation"):
@@ -160,8 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N annotation files")
+    p.add_argument("--no-rules", action="store_true", help="the tagger alone, without the parse rules")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
-    res = run(args.data, args.split, args.model, args.limit)
+    res = run(args.data, args.split, args.model, args.limit, rules=not args.no_rules)
     print(json.dumps(res) if args.json else format_text(res))
     return 0
 
