@@ -120,6 +120,12 @@ register_head(HeadSpec("propaganda_spans", "propaganda", TOKEN, ("propaganda",),
 register_head(HeadSpec("propaganda_technique", "propaganda", SEQUENCE, PROPAGANDA_TECHNIQUES, SOFTMAX))
 
 
+# --- claims ---------------------------------------------------------------------------------------------
+# One sigmoid over the pooled sentence: is it a check-worthy factual claim (ClaimBuster's "check-worthy
+# factual sentence", CLEF CheckThat!'s "worth fact-checking")? Its probability is the claim's score.
+register_head(HeadSpec("claims", "claims", SEQUENCE, ("check_worthy",), SIGMOID))
+
+
 # --- run time ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Head:
