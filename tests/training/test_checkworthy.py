@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from unspun.training import checkworthy as C
-from unspun.training.claims import CLAIMS_HEAD, sentence_examples
+from unspun.training.claims import CLAIMS_HEAD, beside_neighbours, sentence_examples
 from unspun.training.data import DataError
 
 TEST_SENTENCE = "Unemployment fell to 4 percent last year."
@@ -101,3 +101,16 @@ def test_examples_carry_the_claims_target_and_class_weight() -> None:
     pos, neg = sentence_examples(sentences, "claimbuster", 0.5, positive_weight=2.0)
     assert np.array_equal(pos.labels[CLAIMS_HEAD], [1.0]) and np.array_equal(neg.labels[CLAIMS_HEAD], [0.0])
     assert (pos.weight, neg.weight) == (1.0, 0.5)
+
+
+def test_sentences_beside_a_neighbour_keep_their_range_and_label() -> None:
+    sentences = [C.CheckSentence(str(k), f"Taxes rose {k} percent in the city.", k % 2) for k in range(40)]
+    examples = sentence_examples(sentences, "claimbuster", 1.0)
+    beside = beside_neighbours(examples, ["Good evening.", "Thank you all for coming tonight."], 1.0, "s")
+    assert len(beside) == len(examples)
+    for ex, b in zip(examples, beside, strict=True):
+        lo, hi = b.span
+        assert b.text[lo:hi] == ex.text and b.text != ex.text  # the sentence is read from its own range
+        assert np.array_equal(b.labels[CLAIMS_HEAD], ex.labels[CLAIMS_HEAD])
+    assert len(beside_neighbours(examples, ["Hello."], 0.25, "s")) < len(examples) // 2  # a share of them
+    assert beside_neighbours(examples, [], 1.0, "s") == []

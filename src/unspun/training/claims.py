@@ -1,31 +1,36 @@
 """The claims task: is a sentence a check-worthy factual claim?
 
-Training data (`unspun train claims --heads-only`): ClaimBuster train less its seeded validation tenth, and
-optionally CLEF CheckThat! 2019 Task 1 train less its held-out debates (`--clef-weight`); every sentence
-that is also in a test split we report on is left out (`training.checkworthy`). One sigmoid head reads the
-pooled sentence. Validation: ClaimBuster val F1 of the check-worthy class at its best threshold (the
-selection key) and AUROC, and the mean average precision over the held-out CLEF debates. Calibration (the
-threshold, on ClaimBuster val), evaluation and the quality gate run the shipped int8 model
-(`training.claims_eval`).
+Training data (`unspun train claims --heads-only`): ClaimBuster train less its seeded validation tenth, each
+sentence alone and (`--context-share`) again beside another one, read from its own range; optionally CLEF
+CheckThat! 2019 Task 1 train less its held-out debates (`--clef-weight`). Every sentence that is also in a
+test split we report on is left out (`training.checkworthy`). One sigmoid head reads the pooled sentence.
+Validation: ClaimBuster val F1 of the check-worthy class at its best threshold (the selection key) and AUROC,
+the same with each val sentence beside another, and the mean average precision over the held-out CLEF
+debates. Calibration (the threshold, on ClaimBuster val), evaluation and the quality gate run the shipped
+int8 model (`training.claims_eval`).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import random
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from unspun.training import checkworthy as C
-from unspun.training.data import Example, featurize
+from unspun.training.data import Example, featurize, with_neighbour
 from unspun.training.tasks import Predict, Task, TaskData, register_task
 
 #: the claims head (unspun.heads) and the stage's label
 CLAIMS_HEAD = "claims"
-#: validation views
-CB_VIEW, CLEF_VIEW = "claimbuster", "clef"
+#: validation views: ClaimBuster val alone and each sentence beside another (reported), CLEF val debates
+CB_VIEW, CB_BESIDE_VIEW, CLEF_VIEW = "claimbuster", "claimbuster_beside", "clef"
+#: seeds of the neighbours drawn for training sentences and for the "beside" validation view
+CONTEXT_SEED = "claims-beside"
+CONTEXT_VAL_SEED = "claims-beside-val"
 
 
 def sentence_examples(sentences: list[C.CheckSentence], source: str, weight: float,
@@ -44,6 +49,14 @@ def sentence_examples(sentences: list[C.CheckSentence], source: str, weight: flo
     ]
 
 
+def beside_neighbours(examples: list[Example], texts: list[str], share: float, seed: str) -> list[Example]:
+    """A seeded `share` of the examples, each written beside a random text of `texts` and read from its own
+    range (`data.with_neighbour`): a sentence in a page is pooled inside its paragraph's window, and a head
+    that only saw sentences alone lets the neighbours' topic and tone leak into its score."""
+    rng = random.Random(seed)
+    return [with_neighbour(ex, rng.choice(texts), rng) for ex in examples if texts and rng.random() < share]
+
+
 @register_task
 class ClaimsTask(Task):
     name = "claims"
@@ -57,6 +70,13 @@ class ClaimsTask(Task):
             help="loss weight of CLEF CheckThat! 2019 train sentences beside ClaimBuster's (0: none)",
         )
         p.add_argument(
+            "--context-share",
+            type=float,
+            default=1.0,
+            help="share of ClaimBuster train sentences also trained beside a random other one, read from "
+            "their own range (the stage reads a sentence inside its paragraph)",
+        )
+        p.add_argument(
             "--positive-weight",
             type=float,
             default=1.0,
@@ -68,6 +88,8 @@ class ClaimsTask(Task):
         cb_all = C.load_claimbuster(args.data, "train")
         cb = C.training_sentences(cb_all, excluded)
         train = sentence_examples(cb, C.CB_DATASET, 1.0, args.positive_weight)
+        seed = f"{CONTEXT_SEED}-{args.seed}"
+        train += beside_neighbours(train, [s.text for s in cb], args.context_share, seed)
         clef_all: list[C.CheckSentence] = []
         clef: list[C.CheckSentence] = []
         if args.clef_weight > 0:
@@ -75,12 +97,16 @@ class ClaimsTask(Task):
             clef = C.training_sentences(clef_all, excluded)
             train += sentence_examples(clef, C.CLEF_DATASET, args.clef_weight, args.positive_weight)
         cb_val = C.load_claimbuster(args.data, "val")
+        cb_val_examples = sentence_examples(cb_val, C.CB_DATASET, 1.0)
+        cb_beside = beside_neighbours(cb_val_examples, [s.text for s in cb_val], 1.0, CONTEXT_VAL_SEED)
         clef_val = [s for s in C.load_clef19(args.data, "val") if s.text]
         logging.getLogger("unspun.train").info(
-            "claims: %d ClaimBuster train sentences (%d check-worthy), %d CLEF 2019 train sentences (weight "
-            "%.2f); %d left out (empty, or also in a test split); val %d ClaimBuster, %d CLEF (%d debates)",
+            "claims: %d ClaimBuster train sentences (%d check-worthy; %d more beside a neighbour), %d CLEF "
+            "2019 train sentences (weight %.2f); %d left out (empty, or also in a test split); val %d "
+            "ClaimBuster, %d CLEF (%d debates)",
             len(cb),
             sum(s.label for s in cb),
+            len(train) - len(cb) - len(clef),
             len(clef),
             args.clef_weight,
             len(cb_all) + len(clef_all) - len(cb) - len(clef),
@@ -92,7 +118,8 @@ class ClaimsTask(Task):
             self.name,
             featurize(tokenizer, train),
             {
-                CB_VIEW: featurize(tokenizer, sentence_examples(cb_val, C.CB_DATASET, 1.0)),
+                CB_VIEW: featurize(tokenizer, cb_val_examples),
+                CB_BESIDE_VIEW: featurize(tokenizer, cb_beside),
                 CLEF_VIEW: featurize(tokenizer, sentence_examples(clef_val, C.CLEF_DATASET, 1.0)),
             },
         )
@@ -101,12 +128,14 @@ class ClaimsTask(Task):
         from unspun.training import metrics as M
 
         scores: dict[str, float] = {}
-        feats = data.val.get(CB_VIEW) or []
-        if feats:
-            prob = np.asarray([p[0] for p in predict(feats)[CLAIMS_HEAD]])
-            gold = np.asarray([f.example.labels[CLAIMS_HEAD][0] >= 0.5 for f in feats])
-            t, f1 = M.best_threshold(gold, prob)
-            scores.update({"cb_f1": f1, "cb_threshold": t, "cb_auroc": M.binary_auc(gold, prob)})
+        for view, prefix in ((CB_VIEW, "cb"), (CB_BESIDE_VIEW, "cb_beside")):
+            feats = data.val.get(view) or []
+            if feats:
+                prob = np.asarray([p[0] for p in predict(feats)[CLAIMS_HEAD]])
+                gold = np.asarray([f.example.labels[CLAIMS_HEAD][0] >= 0.5 for f in feats])
+                t, f1 = M.best_threshold(gold, prob)
+                scores.update({f"{prefix}_f1": f1, f"{prefix}_threshold": t,
+                               f"{prefix}_auroc": M.binary_auc(gold, prob)})
         feats = data.val.get(CLEF_VIEW) or []
         if feats:
             prob = np.asarray([p[0] for p in predict(feats)[CLAIMS_HEAD]])
