@@ -29,9 +29,10 @@ DEFAULT_OUT = ROOT / "benchmarks" / "results" / "pipeline.json"
 #: the pipeline measured: every stage that needs no trained model
 NON_MODEL_STAGES = ("structure", "sentences", "entities", "outlets", "summary")
 #: with --with-models: the shared encoder and the head stages too (the default pipeline with every model)
-MODEL_STAGES = ("structure", "sentences", "entities", "outlets", "encode", "propaganda", "hate", "summary")
+MODEL_STAGES = ("structure", "sentences", "entities", "outlets", "encode", "propaganda", "hate", "claims",
+                "summary")
 #: the stages that read the encoder's output, each measured against the encode stage's time
-HEAD_STAGES = ("propaganda", "hate")
+HEAD_STAGES = ("propaganda", "hate", "claims")
 ARTICLES = Path("ptc-semeval2020") / "train-articles"
 
 

@@ -59,6 +59,7 @@ class _Finder:
 
 def build_port_deal_analysis() -> Document:
     """examples/port-deal.txt with every layer filled in by hand, as the careful human analysis reads it."""
+    from unspun.stages.claims import claim_attrs
     from unspun.stages.summary import SummaryStage
 
     text = (EXAMPLES / "port-deal.txt").read_text("utf-8")
@@ -157,7 +158,7 @@ def build_port_deal_analysis() -> Document:
     for claim in ("Meridian Freight will keep $4.2 million in disputed port fees",
                   "at least 40 containers were moved off the books in March"):
         start, end = find(claim)
-        doc.add("claims", Span(start, end, "check_worthy", 0.91, {}, "claims"))
+        doc.add("claims", Span(start, end, "check_worthy", 0.91, claim_attrs(doc, start, end), "claims"))
     doc.warn("propaganda: a hand-built warning <b>to render</b>")
     SummaryStage(options=None).__call__(doc)  # type: ignore[arg-type]
     return doc

@@ -2,9 +2,9 @@
 
     .venv/bin/python tools/record_floors.py [RESULTS_DIR] [FLOORS_JSON]
 
-Reads benchmarks/results/hate_test_plain.json, hate_test_written.json, hate_functional.json and
-propaganda_dev.json (written by the `unspun evaluate` commands in MODEL_CARD.md) and writes the model's
-floors.json. Run it only when a model
+Reads benchmarks/results/hate_test_plain.json, hate_test_written.json, hate_functional.json,
+propaganda_dev.json, claims_claimbuster_test.json and claims_clef2019_test.json (written by the `unspun
+evaluate` commands in MODEL_CARD.md) and writes the model's floors.json. Run it only when a model
 is shipped on purpose, with the trade-offs written in its model card.
 """
 
@@ -19,6 +19,8 @@ plain = json.loads((R / "hate_test_plain.json").read_text())
 written = json.loads((R / "hate_test_written.json").read_text())
 func = json.loads((R / "hate_functional.json").read_text())
 propaganda = json.loads((R / "propaganda_dev.json").read_text())["metrics"]
+claimbuster = json.loads((R / "claims_claimbuster_test.json").read_text())["metrics"]
+clef = json.loads((R / "claims_clef2019_test.json").read_text())["metrics"]
 
 
 def under(v: float, d: float = 0.02) -> float:
@@ -47,7 +49,9 @@ floors = {
         "with punctuation, the share of news sentences beside a toxic post still read as normal (beside), "
         "ToxiGen dev AUROC, the share of non-toxic bias-madlibs sentences read as normal "
         "(madlibs.non_fpr), and unspun's functional suite (overall, hateful, non-hateful, each "
-        "functionality); PTC dev span identification F1 and technique micro/macro-F1 (propaganda). "
+        "functionality); PTC dev span identification F1 and technique micro/macro-F1 (propaganda); "
+        "ClaimBuster test precision, recall, F1 of the check-worthy class and macro-F1, and CLEF "
+        "CheckThat! 2019 Task 1 test MAP (claims). "
         "Raise them with a better model. Lower one only when a new model is shipped on "
         "purpose with a trade-off written in MODEL_CARD.md, never to let an accidental regression pass."
     ),
@@ -65,6 +69,10 @@ floors = {
         },
     },
     "propaganda": {"ptc_dev": {k: under(propaganda[k]) for k in ("si_f1", "tc_micro_f1", "tc_macro_f1")}},
+    "claims": {
+        "claimbuster_test": {k: under(claimbuster[k]) for k in ("precision", "recall", "f1", "macro_f1")},
+        "clef2019_test": {"map": under(clef["map"])},
+    },
 }
 OUT.write_text(json.dumps(floors, indent=2) + "\n")
 print(f"wrote {OUT}")

@@ -142,6 +142,12 @@ QUOTE_TAGS: tuple[str, ...] = ("O", *(f"{bi}-{role}" for role in QUOTE_ROLES for
 register_head(HeadSpec("quotes_tags", "quotes", TOKEN, QUOTE_TAGS, SOFTMAX, context=CONV))
 
 
+# --- claims ---------------------------------------------------------------------------------------------
+# One sigmoid over the pooled sentence: is it a check-worthy factual claim (ClaimBuster's "check-worthy
+# factual sentence", CLEF CheckThat!'s "worth fact-checking")? Its probability is the claim's score.
+register_head(HeadSpec("claims", "claims", SEQUENCE, ("check_worthy",), SIGMOID))
+
+
 # --- run time ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ConvReader:

@@ -104,3 +104,45 @@ def test_span_match_scores_exact_and_overlap_by_hand() -> None:
     # touching is not overlapping
     assert M.span_match_scores({"a": [(10, 20)]}, {"a": [(0, 10)]})["overlap_f1"] == 0.0
     assert M.prf(0, 0, 0, 0) == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+# --- check-worthiness ------------------------------------------------------------------------------------
+
+
+def test_binary_scores_of_the_positive_class_and_macro_f1() -> None:
+    gold = np.array([1, 1, 1, 0, 0, 0, 0, 0])
+    pred = np.array([1, 1, 0, 1, 0, 0, 0, 0])
+    s = M.binary_scores(gold, pred)
+    # positive class: tp 2, fp 1, fn 1 -> P = R = F1 = 2/3; negative class: tp 4, fp 1, fn 1 -> F1 = 0.8
+    assert s["precision"] == pytest.approx(2 / 3) and s["recall"] == pytest.approx(2 / 3)
+    assert s["f1"] == pytest.approx(2 / 3)
+    assert s["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)
+    none = M.binary_scores(gold, np.zeros(8))
+    assert none["precision"] == 0.0 and none["recall"] == 0.0 and none["f1"] == 0.0
+
+
+def test_best_threshold_picks_the_lowest_threshold_of_the_best_f1() -> None:
+    gold = np.array([True, True, False, False])
+    score = np.array([0.9, 0.6, 0.55, 0.1])
+    t, f1 = M.best_threshold(gold, score, grid=(0.05, 0.5, 0.56, 0.58, 0.7))
+    assert (t, f1) == (0.56, 1.0)  # 0.58 is as good: the lower one wins
+    t, f1 = M.best_threshold(gold, score, grid=(0.05, 0.7))
+    assert t == 0.05 and f1 == pytest.approx(2 * 0.5 * 1 / 1.5)
+
+
+def test_average_precision_as_the_checkthat_scorer_defines_it() -> None:
+    # ranked: + - + - -> precisions at the hits 1/1 and 2/3, over 2 positives
+    ap = M.average_precision([True, False, True, False], [0.9, 0.8, 0.7, 0.1])
+    assert ap == pytest.approx((1 + 2 / 3) / 2)
+    # the ranking is by score, not by input order: the positive ranked third -> 1/3
+    assert M.average_precision([True, False, False], [0.1, 0.5, 0.9]) == pytest.approx(1 / 3)
+    # ties keep the input order (a stable sort, as the lab's scorer): the positive comes second -> 1/2
+    assert M.average_precision([False, True], [0.5, 0.5]) == pytest.approx(0.5)
+    assert M.average_precision([False, False], [0.2, 0.1]) == 0.0
+
+
+def test_mean_average_precision_averages_debates_not_sentences() -> None:
+    groups = ["a", "a", "a", "b", "b", "b", "b"]
+    gold = [True, False, False, False, False, False, True]
+    score = [0.9, 0.2, 0.1, 0.9, 0.8, 0.7, 0.6]
+    # debate a: AP 1; debate b: its one positive ranked fourth -> 1/4; MAP = (1 + 1/4) / 2
+    assert M.mean_average_precision(groups, gold, score) == pytest.approx(0.625)
+    assert M.mean_average_precision([], [], []) == 0.0

@@ -191,13 +191,17 @@ def span_title(span: dict[str, Any], layer: str) -> str:
 def voice_rows(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """The per-voice summary, in page order: the author, quoted voices, then commenters."""
     voices = data.get("summary", {}).get("voices", {})
-    order = {"author": 0, "quoted": 1, "commenter": 2}
+    return sorted(voices.items(), key=lambda item: voice_order(item[0]))
 
-    def key(item: tuple[str, dict[str, Any]]) -> tuple[int, int, str]:
-        kind, _, who = item[0].partition(":")
-        return order.get(kind, 3), int(who) if who.isdigit() else 0, who
 
-    return sorted(voices.items(), key=key)
+#: the order voices are listed in: the page's author, then quoted voices, then commenters
+_VOICE_KINDS = {"author": 0, "quoted": 1, "commenter": 2}
+
+
+def voice_order(voice: str) -> tuple[int, int, str]:
+    """A sort key putting the author first, then quoted voices, then commenters in their index order."""
+    kind, _, who = voice.partition(":")
+    return _VOICE_KINDS.get(kind, 3), int(who) if who.isdigit() else 0, who
 
 
 #: the voiced layers whose per-voice counts the summary tables show, in order
@@ -332,13 +336,28 @@ def hate_table(data: dict[str, Any]) -> ReportTable | None:
                        empty="nothing above the threshold")
 
 
+#: how many claims each voice shows in the reports (the most check-worthy first)
+CLAIMS_PER_VOICE = 3
+
+
 def claims_table(data: dict[str, Any]) -> ReportTable | None:
+    """The most check-worthy claims of each voice (author, quoted voices, commenters), with the quoted
+    speaker and the outlet that carried a claim where known."""
     spans = data.get("layers", {}).get("claims")
     if spans is None:
         return None
-    rows = [[format_score(s.get("score")), excerpt(s["text"], 240)] for s in spans]
-    return ReportTable("claims", f"Check-worthy claims ({len(spans)})", ["score", "sentence"], rows,
-                       frozenset({0}))
+    by_voice: dict[str, list[dict[str, Any]]] = {}
+    for s in spans:
+        by_voice.setdefault(str(s.get("attrs", {}).get("voice") or "author"), []).append(s)
+    rows = []
+    for voice in sorted(by_voice, key=voice_order):
+        ranked = sorted(by_voice[voice], key=lambda s: (-float(s.get("score") or 0.0), s["start"]))
+        for s in ranked[:CLAIMS_PER_VOICE]:
+            attrs = s.get("attrs", {})
+            rows.append([voice_name(voice, data), format_score(s.get("score")), excerpt(s["text"], 240),
+                         format_value(attrs.get("speaker")) or "–", format_value(attrs.get("outlet")) or "–"])
+    return ReportTable("claims", f"Check-worthy claims ({len(spans)}) — the top {CLAIMS_PER_VOICE} per voice",
+                       ["voice", "score", "claim", "speaker", "outlet"], rows, frozenset({1}))
 
 
 def voices_table(data: dict[str, Any]) -> ReportTable | None:

@@ -3,7 +3,9 @@
 A quoted outlet's loaded language is not the blogger's, and a commenter's slur is not the article's: every
 count over the stance-bearing layers (hate, propaganda, claims, quotes) is also broken down per voice
 (`unspun.voices`) and per section (the article vs its comments). Layers that did not run are simply absent;
-keys that other stages wrote into `doc.summary` (outlets, site_outlet, skipped) are kept.
+keys that other stages wrote into `doc.summary` (outlets, site_outlet, skipped) are kept. When the claims
+layer ran, `top_claims` lists the most check-worthy claims, each with its voice and, for a quoted claim, its
+speaker and carrying outlet.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from unspun.voices import AUTHOR, enclosing_structure, structure_voice, voice_at
 VOICED_LAYERS: tuple[str, ...] = (HATE, PROPAGANDA, CLAIMS, QUOTES)
 #: hate labels whose rates are reported (the third label, `normal`, is the rest)
 HATE_RATE_LABELS: tuple[str, ...] = ("hate", "offensive")
+#: how many of the most check-worthy claims the summary lists
+TOP_CLAIMS = 10
 ARTICLE = "article"
 COMMENTS = "comments"
 
@@ -135,6 +139,23 @@ def voice_tallies(doc: Document) -> tuple[dict[str, VoiceTally], dict[str, Voice
     return voices, sections
 
 
+def top_claims(doc: Document, n: int = TOP_CLAIMS) -> list[dict[str, Any]]:
+    """The `n` most check-worthy claims, highest score first (page order on a tie), with whose they are."""
+    ranked = sorted(doc.layers.get(CLAIMS, []), key=lambda s: (-(s.score or 0.0), s.start))[:n]
+    return [
+        {
+            "start": s.start,
+            "end": s.end,
+            "text": doc.span_text(s),
+            "score": s.score,
+            "voice": span_voice(doc, CLAIMS, s),
+            "speaker": s.attrs.get("speaker"),
+            "outlet": s.attrs.get("outlet"),
+        }
+        for s in ranked
+    ]
+
+
 @register_stage
 class SummaryStage(Stage[dict[str, Any]]):
     """Counts and per-voice breakdowns into `doc.summary`; needs only the structure layer."""
@@ -146,12 +167,15 @@ class SummaryStage(Stage[dict[str, Any]]):
     def predict(self, doc: Document) -> dict[str, Any]:
         voices, sections = voice_tallies(doc)
         layers = present_voiced_layers(doc)
-        return {
+        out: dict[str, Any] = {
             "layers": layer_counts(doc),
             "structure": structure_counts(doc),
             "voices": {voice: t.to_dict(layers) for voice, t in voices.items()},
             "sections": {name: t.to_dict(layers) for name, t in sections.items()},
         }
+        if CLAIMS in doc.layers:
+            out["top_claims"] = top_claims(doc)
+        return out
 
     def set_annotations(self, doc: Document, result: dict[str, Any]) -> None:
         doc.summary.update(result)

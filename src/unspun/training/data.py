@@ -319,6 +319,7 @@ def with_neighbour(ex: Example, neighbour: str, rng: random.Random) -> Example:
         ex.weight,
         ex.id + "-beside",
         (lo + shift, hi + shift),
+        dict(ex.labels),
     )
 
 

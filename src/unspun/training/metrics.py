@@ -9,7 +9,11 @@
   (a predicted span matches a gold span when their token IOU >= 0.5; micro F1 over spans);
 - propaganda (SemEval-2020 Task 11, Da San Martino et al. 2020): span identification precision/recall/F1
   with partial-overlap credit over all articles' character spans, and technique classification micro-F1
-  (with one label per gold span, precision = recall = accuracy) and macro-F1 over the techniques.
+  (with one label per gold span, precision = recall = accuracy) and macro-F1 over the techniques;
+- check-worthiness (ClaimBuster; CLEF CheckThat! 2019 Task 1, Atanasova et al. 2019): precision, recall and
+  F1 of the check-worthy class, macro-F1 over both classes; average precision of one debate's sentences
+  ranked by score (the lab's scorer: the mean of the precision at each check-worthy sentence's rank, over
+  the debate's check-worthy sentences) and its mean over debates (MAP).
 """
 
 from __future__ import annotations
@@ -248,3 +252,54 @@ def span_match_scores(pred: dict[str, list[Span]], gold: dict[str, list[Span]]) 
         "n_pred": n_pred,
         "n_gold": n_gold,
     }
+
+
+def binary_scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    """Precision, recall and F1 of the positive class, and macro-F1 over both classes, of 0/1 decisions."""
+    g, p = np.asarray(gold, dtype=bool), np.asarray(pred, dtype=bool)
+    tp, n_pred, n_gold = float(np.sum(g & p)), float(np.sum(p)), float(np.sum(g))
+    precision = tp / n_pred if n_pred else 0.0
+    recall = tp / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "macro_f1": macro_f1(g.astype(int),
+                                                                                    p.astype(int), 2)}
+
+
+#: thresholds searched for a binary decision on validation data
+THRESHOLD_GRID = tuple(round(x, 2) for x in np.arange(0.05, 0.96, 0.01))
+
+
+def best_threshold(gold: np.ndarray, score: np.ndarray,
+                   grid: tuple[float, ...] = THRESHOLD_GRID) -> tuple[float, float]:
+    """The threshold of `grid` whose decisions (score >= threshold) give the best positive-class F1, and
+    that F1 (the lowest such threshold on a tie)."""
+    best = (grid[0], -1.0)
+    for t in grid:
+        f1 = binary_scores(gold, np.asarray(score) >= t)["f1"]
+        if f1 > best[1]:
+            best = (t, f1)
+    return best
+
+
+def average_precision(gold: list[bool], score: list[float] | np.ndarray) -> float:
+    """Average precision of items ranked by score, highest first (ties keep the input order, as the
+    CheckThat! scorer's stable sort does): the precision at the rank of each positive, summed and divided
+    by the number of positives; 0 when there is none."""
+    order = sorted(range(len(gold)), key=lambda i: -float(score[i]))
+    hits, total = 0, 0.0
+    for rank, i in enumerate(order, start=1):
+        if gold[i]:
+            hits += 1
+            total += hits / rank
+    n_pos = sum(bool(g) for g in gold)
+    return total / n_pos if n_pos else 0.0
+
+
+def mean_average_precision(groups: list[str], gold: list[bool], score: list[float] | np.ndarray) -> float:
+    """The mean over groups (debates) of each group's average precision, its items in input order."""
+    by_group: dict[str, list[int]] = {}
+    for i, g in enumerate(groups):
+        by_group.setdefault(g, []).append(i)
+    aps = [average_precision([gold[i] for i in idx], [float(score[i]) for i in idx])
+           for idx in by_group.values()]
+    return float(np.mean(aps)) if aps else 0.0

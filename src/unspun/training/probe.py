@@ -311,7 +311,8 @@ def train_heads_only(args: argparse.Namespace) -> Path:
             shutil.copyfile(source / file, target / file)
     config = {k: v for k, v in read_config(source).items() if k != "heads"}
     config["tasks"] = sorted({*config.get("tasks", []), *args.task_list})
-    config["heads_only"] = {
+    # the record of earlier heads-only fits is kept (propaganda's stays beside a later claims fit)
+    config["heads_only"] = dict(config.get("heads_only") or {}) | {
         name: f"fitted on the frozen encoder of {config.get('name', source.name)}" for name in args.task_list
     }
     decisions = dict(installed.decisions)

@@ -120,6 +120,7 @@ def known_tasks() -> list[str]:
 
 def _load_builtin_tasks() -> None:
     # the shipped tasks register themselves on import
+    import unspun.training.claims  # noqa: F401
     import unspun.training.hate  # noqa: F401
     import unspun.training.propaganda  # noqa: F401
     import unspun.training.quotes  # noqa: F401
