@@ -63,8 +63,9 @@ def toy_doc(*, with_quote: bool) -> Document:
         content = text.index("Meridian")
         speaker = {"start": r0, "end": r0 + len("Officials"), "text": "Officials"}
         cue = {"start": r0 + len("Officials "), "end": r0 + len("Officials said"), "text": "said"}
-        chain = ["quoted:Coastal Ledger", "quoted:Officials"]
-        attrs = {"speaker": speaker, "cue": cue, "outlet": "Coastal Ledger", "voice": chain}
+        chain = [{"role": "speaker", "name": "Officials"}, {"role": "outlet", "name": "Coastal Ledger"}]
+        attrs = {"speaker": speaker, "cue": cue, "outlet": "Coastal Ledger", "voice": "quoted:Officials"}
+        attrs["chain"] = chain
         doc.add(QUOTES, Span(content, r0 + len(REPORT) - 1, "indirect", 0.9, attrs, "quotes"))
     doc.parses[ENCODE] = testpaths.toy_encode(doc, lambda piece, word: any(c.isdigit() for c in word))
     return doc
