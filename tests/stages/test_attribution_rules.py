@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from unspun.document import EDITORIAL, STRUCTURE, Document, Span
 from unspun.nlp import parse_segments
-from unspun.stages.attribution_rules import merge_relations, rule_relations
+from unspun.stages.attribution_rules import merge_relations, merge_spans, rule_relations
 from unspun.stages.quotes import Relation, RoleSpan
 
 
@@ -47,9 +47,21 @@ def test_no_speech_verb_no_relation() -> None:
     assert relations("The port lost $2 million last year, and the mayor resigned.") == []
 
 
-def test_merge_keeps_the_tagger_and_adds_what_it_missed() -> None:
-    def rel(a: int, b: int) -> Relation:
-        return Relation(RoleSpan("content", a, b, 0.5), None, None)
+def test_merge_prefers_the_rules_where_both_read_a_relation() -> None:
+    def rel(a: int, b: int, cue: tuple[int, int] | None = None) -> Relation:
+        return Relation(RoleSpan("content", a, b, 0.5), RoleSpan("cue", *cue, 0.5) if cue else None, None)
 
-    tagged, ruled = [rel(0, 10)], [rel(5, 12), rel(20, 30)]
-    assert [(r.start, r.end) for r in merge_relations(tagged, ruled)] == [(0, 10), (20, 30)]
+    tagged = [rel(0, 10), rel(40, 50, (52, 56)), rel(70, 80)]
+    ruled = [rel(5, 12), rel(20, 30, (53, 55))]
+    # the first tagged relation shares its content with a rule's, the second its cue; the third stands
+    assert [(r.start, r.end) for r in merge_relations(tagged, ruled)] == [(5, 12), (20, 30), (70, 80)]
+    spans = [RoleSpan("content", 0, 10, 0.5), RoleSpan("cue", 60, 62, 0.5), RoleSpan("source", 6, 9, 0.5)]
+    merged = merge_spans(spans, ruled)
+    # a tagged span gives way to a rule span of its role only
+    assert [(s.role, s.start) for s in merged] == [
+        ("content", 5),
+        ("source", 6),
+        ("content", 20),
+        ("cue", 53),
+        ("cue", 60),
+    ]

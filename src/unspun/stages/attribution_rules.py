@@ -10,8 +10,8 @@ patterns are read from the parse the sentence and entity stages already made (`u
   Ledger." — content = the quotation, marks and trailing comma included;
 - "*according to* X, …" — source = X, content = the rest of the clause.
 
-Each rule gives a `Relation` of the quotes stage; `merge_relations` adds those whose content no tagged
-relation covers (the evaluation measures what the rules add: docs/DECISIONS.md).
+Each rule gives a `Relation` of the quotes stage; `merge_relations` prefers them to the tagger's where
+both read the same relation (the evaluation measures what the rules add: docs/DECISIONS.md).
 """
 
 from __future__ import annotations
@@ -135,6 +135,20 @@ def rule_relations(segments: list[ParsedSegment], text: str) -> list[Relation]:
 
 
 def merge_relations(tagged: list[Relation], ruled: list[Relation]) -> list[Relation]:
-    """The tagger's relations, and the rules' relations whose content no tagged content overlaps."""
-    added = [r for r in ruled if not any(t.content.overlaps(r.start, r.end) for t in tagged)]
-    return sorted([*tagged, *added], key=lambda r: r.start)
+    """The rules' relations, and the tagger's whose content and cue no rule relation overlaps: where both
+    read a relation, the parse's edges are the more precise (PolNeAR dev: docs/DECISIONS.md)."""
+
+    def clashes(t: Relation, r: Relation) -> bool:
+        same_cue = t.cue is not None and r.cue is not None and r.cue.overlaps(t.cue.start, t.cue.end)
+        return r.content.overlaps(t.start, t.end) or same_cue
+
+    kept = [t for t in tagged if not any(clashes(t, r) for r in ruled)]
+    return sorted([*kept, *ruled], key=lambda r: r.start)
+
+
+def merge_spans(tagged: list[RoleSpan], ruled: list[Relation]) -> list[RoleSpan]:
+    """The role spans of a text once the rules have spoken: the rules' own, and the tagger's that no rule
+    span of the same role overlaps."""
+    from_rules = [s for r in ruled for s in (r.content, r.cue, r.source) if s is not None]
+    kept = [t for t in tagged if not any(s.role == t.role and s.overlaps(t.start, t.end) for s in from_rules)]
+    return sorted([*kept, *from_rules], key=lambda s: s.start)

@@ -138,16 +138,16 @@ def link(spans: Iterable[RoleSpan], previous_source: RoleSpan | None = None) -> 
         cues = [c for c in by_role["cue"] if _gap(c, content) <= MAX_CUE_GAP]
         # the nearest cue; at equal distance the one after the content ("…," she said)
         cue = min(cues, key=lambda c: (_gap(c, content), c.start < content.start), default=None)
-        source, shared = None, False
-        if cue is not None:
-            sources = [
-                s
-                for s in by_role["source"]
-                if _gap(s, cue) <= MAX_SOURCE_GAP and not _between(s, cue, [content, *by_role["cue"]])
-            ]
-            source = min(sources, key=lambda s: _gap(s, cue), default=None)
-            if source is None and last_source is not None:
-                source, shared = last_source, True
+        if cue is None:
+            continue  # a content no cue reports says nothing of who said it
+        sources = [
+            s
+            for s in by_role["source"]
+            if _gap(s, cue) <= MAX_SOURCE_GAP and not _between(s, cue, [content, *by_role["cue"]])
+        ]
+        source, shared = min(sources, key=lambda s: _gap(s, cue), default=None), False
+        if source is None and last_source is not None:
+            source, shared = last_source, True
         relations.append(Relation(content, cue, source, shared))
         if source is not None:
             last_source = source

@@ -35,6 +35,16 @@ class DataError(UnspunError):
     reason = "data"
 
 
+def line_ranges(text: str) -> list[tuple[int, int]]:
+    """Character ranges of a text's non-empty lines: the paragraphs of a corpus written one per line."""
+    out, pos = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
 @dataclass
 class Example:
     """One training/evaluation text with the labels its source provides (None = not annotated)."""

@@ -25,7 +25,7 @@ import numpy as np
 from unspun import brat
 from unspun.encoder import tokenize, windows
 from unspun.heads import QUOTE_ROLES, QUOTE_TAGS
-from unspun.training.data import DataError, Example
+from unspun.training.data import DataError, Example, line_ranges
 
 SPLITS = ("train", "dev", "test")
 TAGS_HEAD = "quotes_tags"
@@ -56,12 +56,7 @@ class AnnotatedArticle:
 
     def paragraphs(self) -> list[tuple[int, int]]:
         """Character ranges of the article's non-empty lines."""
-        out, pos = [], 0
-        for line in self.text.split("\n"):
-            if line.strip():
-                out.append((pos, pos + len(line)))
-            pos += len(line) + 1
-        return out
+        return line_ranges(self.text)
 
     def role_spans(self, role: str) -> list[tuple[int, int]]:
         """The distinct fragments of one role (a source shared by several attributions counted once)."""

@@ -23,7 +23,7 @@ import numpy as np
 from unspun.encoder import tokenize, windows
 from unspun.heads import PROPAGANDA_TECHNIQUES
 from unspun.stages.propaganda import SPANS_HEAD, TECHNIQUE_HEAD
-from unspun.training.data import DataError, Example
+from unspun.training.data import DataError, Example, line_ranges
 from unspun.training.metrics import merge_spans
 
 SPLITS = ("train", "val", "dev")
@@ -51,12 +51,7 @@ class Article:
 
     def paragraphs(self) -> list[tuple[int, int]]:
         """Character ranges of the article's non-empty lines."""
-        out, pos = [], 0
-        for line in self.text.split("\n"):
-            if line.strip():
-                out.append((pos, pos + len(line)))
-            pos += len(line) + 1
-        return out
+        return line_ranges(self.text)
 
     def si_spans(self) -> list[tuple[int, int]]:
         """Propaganda spans regardless of technique, overlapping ones merged (the SI task's gold)."""

@@ -23,11 +23,12 @@ from unspun.document import EDITORIAL, STRUCTURE, Document
 from unspun.document import Span as DocSpan
 from unspun.heads import QUOTE_ROLES, task_heads
 from unspun.nlp import ParsedSegment, parse_segments
-from unspun.stages.attribution_rules import merge_relations, rule_relations
+from unspun.stages.attribution_rules import merge_relations, merge_spans, rule_relations
 from unspun.stages.head import read_ranges, words_of
 from unspun.stages.quotes import TAGS_HEAD, Relation, RoleSpan, link, role_spans
 from unspun.training import metrics as M
 from unspun.training import polnear
+from unspun.training.data import line_ranges
 
 DEFAULT_DATA = Path("../shared/data")
 DATASET = "polnear"
@@ -50,11 +51,7 @@ def predict_articles(
 
     d, heads, _ = task_heads(model_dir, "quotes")
     texts = list(dict.fromkeys(a.text for a in articles))
-    paras = [
-        (k, lo, hi)
-        for k, t in enumerate(texts)
-        for lo, hi in polnear.AnnotatedArticle("", t, []).paragraphs()
-    ]
+    paras = [(k, lo, hi) for k, t in enumerate(texts) for lo, hi in line_ranges(t)]
     encoded = get_encoder(d).encode([texts[k][lo:hi] for k, lo, hi in paras], [lo for _, lo, _ in paras])
     spans: list[list[RoleSpan]] = [[] for _ in texts]
     relations: list[list[Relation]] = [[] for _ in texts]
@@ -70,8 +67,7 @@ def predict_articles(
         for k, text in enumerate(texts):
             ruled = rule_relations(parse_paragraphs(text), text)
             relations[k] = merge_relations(relations[k], ruled)
-            kept = {id(r) for r in relations[k]}
-            spans[k] += [s for r in ruled if id(r) in kept for s in (r.content, r.cue, r.source) if s]
+            spans[k] = merge_spans(spans[k], ruled)
     index = {t: k for k, t in enumerate(texts)}
     return [ArticlePrediction(a, spans[index[a.text]], relations[index[a.text]]) for a in articles]
 
@@ -79,7 +75,7 @@ def predict_articles(
 def parse_paragraphs(text: str) -> list[ParsedSegment]:
     """spaCy's parse of an article's paragraphs, each parsed alone as the pipeline parses a page's."""
     doc = Document(text=text)
-    for lo, hi in polnear.AnnotatedArticle("", text, []).paragraphs():
+    for lo, hi in line_ranges(text):
         doc.add(STRUCTURE, DocSpan(lo, hi, EDITORIAL, None, {}, "structure"))
     return parse_segments(doc)
 
