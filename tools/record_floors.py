@@ -3,9 +3,9 @@
     .venv/bin/python tools/record_floors.py [RESULTS_DIR] [FLOORS_JSON]
 
 Reads benchmarks/results/hate_test_plain.json, hate_test_written.json, hate_functional.json,
-propaganda_dev.json, claims_claimbuster_test.json and claims_clef2019_test.json (written by the `unspun
-evaluate` commands in MODEL_CARD.md) and writes the model's floors.json. Run it only when a model
-is shipped on purpose, with the trade-offs written in its model card.
+propaganda_dev.json, claims_claimbuster_test.json, claims_clef2019_test.json and quotes_polnear_test.json
+(written by the `unspun evaluate` commands in MODEL_CARD.md) and writes the model's floors.json. Run it
+only when a model is shipped on purpose, with the trade-offs written in its model card.
 """
 
 import json
@@ -21,6 +21,7 @@ func = json.loads((R / "hate_functional.json").read_text())
 propaganda = json.loads((R / "propaganda_dev.json").read_text())["metrics"]
 claimbuster = json.loads((R / "claims_claimbuster_test.json").read_text())["metrics"]
 clef = json.loads((R / "claims_clef2019_test.json").read_text())["metrics"]
+quotes = json.loads((R / "quotes_polnear_test.json").read_text())["metrics"]
 
 
 def under(v: float, d: float = 0.02) -> float:
@@ -51,7 +52,8 @@ floors = {
         "(madlibs.non_fpr), and unspun's functional suite (overall, hateful, non-hateful, each "
         "functionality); PTC dev span identification F1 and technique micro/macro-F1 (propaganda); "
         "ClaimBuster test precision, recall, F1 of the check-worthy class and macro-F1, and CLEF "
-        "CheckThat! 2019 Task 1 test MAP (claims). "
+        "CheckThat! 2019 Task 1 test MAP (claims); PolNeAR test overlap F1 of source, cue and content, "
+        "exact content F1 and relation overlap F1 (quotes). "
         "Raise them with a better model. Lower one only when a new model is shipped on "
         "purpose with a trade-off written in MODEL_CARD.md, never to let an accidental regression pass."
     ),
@@ -72,6 +74,15 @@ floors = {
     "claims": {
         "claimbuster_test": {k: under(claimbuster[k]) for k in ("precision", "recall", "f1", "macro_f1")},
         "clef2019_test": {"map": under(clef["map"])},
+    },
+    "quotes": {
+        "polnear_test": {
+            "source_overlap_f1": under(quotes["source"]["overlap_f1"]),
+            "cue_overlap_f1": under(quotes["cue"]["overlap_f1"]),
+            "content_overlap_f1": under(quotes["content"]["overlap_f1"]),
+            "content_exact_f1": under(quotes["content"]["exact_f1"]),
+            "relation_overlap_f1": under(quotes["relation"]["overlap_f1"]),
+        }
     },
 }
 OUT.write_text(json.dumps(floors, indent=2) + "\n")

@@ -159,3 +159,13 @@ def test_the_summary_lists_what_each_speaker_and_outlet_said() -> None:
     summary = quotes_summary(doc, doc.layers[QUOTES])
     assert summary["by_speaker"] == {"Dana Whitfield": ["“We reached the best outcome,”"]}
     assert summary["by_outlet"] == {"Coastal Ledger": ["“We reached the best outcome,”"]}
+
+
+def test_a_role_span_is_widened_to_the_words_it_cuts() -> None:
+    from unspun.stages.quotes import whole_words
+
+    text = "The mayor's office said so."
+    start = text.index("s office")
+    assert text[slice(*whole_words(start, start + len("s office"), text))] == "mayor's office"
+    assert whole_words(4, 9, text) == (4, 9)  # "mayor" is whole already
+    assert text[slice(*whole_words(0, 2, text))] == "The"

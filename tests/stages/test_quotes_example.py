@@ -26,8 +26,11 @@ def test_the_example_page_attribution_rows_and_their_chain(default_pipeline, pag
     quotes = doc.layers[QUOTES]
 
     def row(phrase: str):
+        """The innermost quote reporting the phrase (an outer one reports the report: "…, according to
+        documents reviewed by the Coastal Ledger")."""
         start = doc.text.index(phrase)
-        return next((q for q in quotes if q.overlaps(start, start + len(phrase))), None)
+        holding = [q for q in quotes if q.overlaps(start, start + len(phrase))]
+        return min(holding, key=lambda q: q.end - q.start, default=None)
 
     problems = []
     for speaker, cue, phrase in LEDGER_ROWS:

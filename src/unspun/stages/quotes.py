@@ -88,12 +88,23 @@ def role_spans(words: list[Word], text: str, text_start: int = 0) -> list[RoleSp
     """A reading's role spans: its words' BIO tags decoded, contents fitted to their quotation marks."""
     out = []
     for t in tag_spans(words, QUOTE_TAGS):
-        span = RoleSpan(t.label, t.start, t.end, t.score)
+        span = RoleSpan(t.label, *whole_words(t.start, t.end, text, text_start), t.score)
         if span.role == "content":
             start, end = fit_quote_marks(span.start, span.end, text, text_start)
             span = replace(span, start=start, end=end)
         out.append(span)
     return out
+
+
+def whole_words(start: int, end: int, text: str, text_start: int = 0) -> tuple[int, int]:
+    """A span widened to the words it cuts: the tokenizer splits "mayor's" into "mayor", "'", "s", and a
+    tag on "s office" alone means "mayor's office"."""
+    lo, hi = start - text_start, end - text_start
+    while lo > 0 and (text[lo - 1].isalnum() or text[lo - 1] in "'’" and lo > 1 and text[lo - 2].isalnum()):
+        lo -= 1
+    while hi < len(text) and text[hi].isalnum():
+        hi += 1
+    return lo + text_start, hi + text_start
 
 
 def fit_quote_marks(start: int, end: int, text: str, text_start: int = 0) -> tuple[int, int]:
