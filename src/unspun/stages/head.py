@@ -119,12 +119,15 @@ def words_of(reading: HeadReading, head: str, text: str, text_start: int = 0) ->
     first = np.r_[True, wid[1:] != wid[:-1]]
     local = np.cumsum(first) - 1
     scores = word_scores(reading.probs[head], local, int(local[-1]) + 1)
+    # a word runs from its first piece's start to its last piece's end (pieces of a word are consecutive)
+    firsts = np.flatnonzero(first)
+    lasts = np.r_[firsts[1:] - 1, len(wid) - 1]
+    starts = reading.offsets[firsts, 0].tolist()
+    ends = reading.offsets[lasts, 1].tolist()
     out = []
-    for w in range(int(local[-1]) + 1):
-        pieces = np.flatnonzero(local == w)
-        s, e = int(reading.offsets[pieces[0], 0]), int(reading.offsets[pieces[-1], 1])
-        if _WORDLIKE.search(text[s - text_start : e - text_start]):
-            out.append(Word(s, e, scores[w]))
+    for w, (s, e) in enumerate(zip(starts, ends, strict=True)):
+        if _WORDLIKE.search(text, s - text_start, e - text_start):
+            out.append(Word(int(s), int(e), scores[w]))
     return out
 
 
