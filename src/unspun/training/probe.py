@@ -47,10 +47,10 @@ FIT_EPOCHS = {SEQUENCE: 60, "token": 8}
 FIT_LR = 3e-3
 FIT_WEIGHT_DECAY = 1e-4
 #: a context reader's layers (their dilations), kernel and width; texts per step, passes, learning rate
-#: and dropout when fitting it. Kernel 5 at dilations 1, 2, 4, 8: each piece reads 30 pieces on each side.
+#: and dropout when fitting it. Kernel 3 at dilations 1, 2, 4, 8: each piece reads 15 pieces on each side.
 CONTEXT_DILATIONS = (1, 2, 4, 8)
-CONTEXT_KERNEL = 5
-CONTEXT_SIZE = 128
+CONTEXT_KERNEL = 3
+CONTEXT_SIZE = 64
 CONTEXT_BATCH = 64
 CONTEXT_EPOCHS = 14
 CONTEXT_LR = 2e-3
