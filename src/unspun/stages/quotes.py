@@ -4,15 +4,16 @@ Three steps, each a pure function that `evaluate quotes` runs as well:
 
 1. **Tag** (`role_spans`): the token head `quotes_tags` (BIO over source / cue / content, trained on
    PolNeAR; it reads its neighbours through dilated convolutions) tags every word of a segment; runs of B/I
-   tags become role spans. A content span's edges are then
-   fitted to its quotation marks (`fit_quote_marks`): the tagger reads words, while a direct quotation runs
-   from its opening mark to its closing one, trailing comma included, as PolNeAR marks it.
+   tags become role spans, widened to the words they cut. A content span's edges are then fitted to its
+   quotation marks (`fit_quote_marks`): the tagger reads words, while a direct quotation runs from its
+   opening mark to its closing one, trailing comma included, as PolNeAR marks it.
 2. **Link** (`link`): each content to the nearest cue in its segment, each cue to the nearest source beside
    it; a cue without a source of its own continues the previous relation's source ("…," the daily wrote,
    adding …), as PolNeAR's annotators share one source between such events. The kind is `direct` when the
-   content is one quotation, `mixed` when it holds one, `indirect` otherwise. The parse rules
-   (`stages.attribution_rules`: a speech verb with its subject and complement or quotation, "according to
-   X") add the relations the tagger missed.
+   content is one quotation, `mixed` when it holds one, `indirect` otherwise; a content no cue reports is
+   no relation. The parse rules (`stages.attribution_rules`: a speech verb with its subject and complement
+   or quotation, "according to X") replace the tagger's reading where both read a relation and add the
+   relations it missed.
 3. **Resolve and carry** (`QuotesStage`): a pronoun speaker ("he said") is resolved to the nearest earlier
    compatible speaker, recorded as `speaker_resolved`; the chain of custody runs from the speaker through an
    outlet named in the sentence ("told the Ledger", "the BBC reported"), the relation it is reported inside,
@@ -30,6 +31,7 @@ from typing import Any
 
 from unspun.document import COMMENT, ENTITIES, OUTLETS, QUOTED, QUOTES, SENTENCES, Document, Span
 from unspun.heads import QUOTE_TAGS
+from unspun.nlp import parse_segments
 from unspun.pipeline import register_stage
 from unspun.stages.head import HeadReading, HeadStage, Unit, Word, tag_spans, words_of
 from unspun.voices import enclosing_structure, quoted
@@ -265,7 +267,7 @@ class QuotesStage(HeadStage):
     unit = Unit.SEGMENT
 
     def set_annotations(self, doc: Document, result: list[HeadReading]) -> None:
-        from unspun.nlp import parse_segments
+        # imported here: the rules module builds on this one's RoleSpan and Relation
         from unspun.stages.attribution_rules import merge_relations, rule_relations
 
         relations: list[Relation] = []
