@@ -1,6 +1,7 @@
 """Load benchmark of `unspun serve`, on loopback only: concurrent clients for a bounded time.
 
     .venv/bin/python benchmarks/bench_server.py [--clients 32] [--seconds 30] [--warmup 5] [--workers 1]
+                                                 [--threads N] [--config unspun.toml]
                                                  [--phases perspective,analyze] [--data ../shared/data]
 
 Starts `unspun serve` on 127.0.0.1 (a free port) in a subprocess, then per phase runs `--clients` clients
@@ -13,7 +14,9 @@ machine) that send requests back to back: `--warmup` seconds unrecorded, then `-
 
 Per phase, over the requests completed in the recorded window: requests/s, p50/p90/p99 latency, errors (any
 status but 200, or a broken connection), the server's resident memory (all its processes) after the warm-up
-and at the end, and the micro-batcher's mean batch. Prints a table and writes benchmarks/results/server.json.
+and at the end, the CPU time its processes used per request (what a machine shared with other work still
+measures fairly), the micro-batcher's mean batch and its pipeline calls per batch. Prints a table and
+writes benchmarks/results/server.json.
 Every request goes to 127.0.0.1; the run stops by itself after warmup + seconds per phase (and
 `--max-requests` in all).
 """
