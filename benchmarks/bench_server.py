@@ -59,8 +59,10 @@ class Phase:
     rss_end_mb: float = 0.0
     #: CPU seconds the server's processes used in the recorded window (user + system)
     cpu_s: float = 0.0
-    mean_batch: float = 0.0
-    sub_batches: float = 0.0
+    #: documents per micro-batch and pipeline calls per micro-batch (one worker only: /healthz answers for
+    #: the worker it reaches)
+    mean_batch: float | None = None
+    sub_batches: float | None = None
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies_ms)
@@ -301,9 +303,10 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_phase(phase, port, path, bodies, args.warmup, args.max_requests, server.pid))
             after = get_json(f"http://{HOST}:{port}/healthz")["batches"]
             batches = after["batches"] - before["batches"]
-            phase.mean_batch = (after["documents"] - before["documents"]) / batches if batches else 0.0
-            calls = after.get("sub_batches", batches) - before.get("sub_batches", batches)
-            phase.sub_batches = calls / batches if batches else 0.0
+            if args.workers == 1:  # with several, each /healthz is one worker's (whichever answers)
+                phase.mean_batch = (after["documents"] - before["documents"]) / batches if batches else 0.0
+                calls = after.get("sub_batches", batches) - before.get("sub_batches", batches)
+                phase.sub_batches = calls / batches if batches else 0.0
             results.append(phase.summary())
     finally:
         server.terminate()
@@ -315,10 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'phase':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'RSS MB start→end':>18} "
           f"{'batch':>6} {'calls':>6} {'CPU ms/req':>10}")
     for r in results:
-        cpu = r["cpu_ms_per_request"]
+        cpu, batch, calls = (r[k] if r[k] is not None else float("nan")
+                             for k in ("cpu_ms_per_request", "mean_batch", "sub_batches"))
         print(f"{r['name']:<12} {r['requests_per_s']:>8.1f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
-              f"{r['errors']:>7} {r['rss_start_mb']:>8.0f} → {r['rss_end_mb']:<7.0f} {r['mean_batch']:>6.1f} "
-              f"{r['sub_batches']:>6.1f} {cpu if cpu is not None else float('nan'):>10.1f}")
+              f"{r['errors']:>7} {r['rss_start_mb']:>8.0f} → {r['rss_end_mb']:<7.0f} {batch:>6.1f} "
+              f"{calls:>6.1f} {cpu:>10.1f}")
         for sample in r["error_samples"]:
             print(f"  error: {sample}")
     record = {"date": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()), "argv": sys.argv[1:],
