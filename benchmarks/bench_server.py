@@ -1,6 +1,7 @@
 """Load benchmark of `unspun serve`, on loopback only: concurrent clients for a bounded time.
 
     .venv/bin/python benchmarks/bench_server.py [--clients 32] [--seconds 30] [--warmup 5] [--workers 1]
+                                                 [--threads N] [--config unspun.toml]
                                                  [--phases perspective,analyze] [--data ../shared/data]
 
 Starts `unspun serve` on 127.0.0.1 (a free port) in a subprocess, then per phase runs `--clients` clients
@@ -13,7 +14,9 @@ machine) that send requests back to back: `--warmup` seconds unrecorded, then `-
 
 Per phase, over the requests completed in the recorded window: requests/s, p50/p90/p99 latency, errors (any
 status but 200, or a broken connection), the server's resident memory (all its processes) after the warm-up
-and at the end, and the micro-batcher's mean batch. Prints a table and writes benchmarks/results/server.json.
+and at the end, the CPU time its processes used per request (what a machine shared with other work still
+measures fairly), the micro-batcher's mean batch and its pipeline calls per batch. Prints a table and
+writes benchmarks/results/server.json.
 Every request goes to 127.0.0.1; the run stops by itself after warmup + seconds per phase (and
 `--max-requests` in all).
 """
@@ -54,7 +57,12 @@ class Phase:
     latencies_ms: list[float] = field(default_factory=list)
     rss_start_mb: float = 0.0
     rss_end_mb: float = 0.0
-    mean_batch: float = 0.0
+    #: CPU seconds the server's processes used in the recorded window (user + system)
+    cpu_s: float = 0.0
+    #: documents per micro-batch and pipeline calls per micro-batch (one worker only: /healthz answers for
+    #: the worker it reaches)
+    mean_batch: float | None = None
+    sub_batches: float | None = None
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies_ms)
@@ -66,7 +74,8 @@ class Phase:
         del data["latencies_ms"]
         data.update(requests_per_s=self.requests / self.seconds if self.seconds else 0.0,
                     p50_ms=pct(50), p90_ms=pct(90), p99_ms=pct(99),
-                    rss_growth=(self.rss_end_mb / self.rss_start_mb - 1) if self.rss_start_mb else None)
+                    rss_growth=(self.rss_end_mb / self.rss_start_mb - 1) if self.rss_start_mb else None,
+                    cpu_ms_per_request=1000 * self.cpu_s / self.requests if self.requests else None)
         return data
 
 
@@ -102,20 +111,44 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its descendants (Linux /proc)."""
-    total, todo = 0, [pid]
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (Linux /proc)."""
+    out, todo = [], [pid]
     while todo:
         p = todo.pop()
+        out.append(p)
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, ValueError):
             continue
+    return out
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants."""
+    total = 0
+    for p in process_tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except (OSError, ValueError):
+            continue
     return total / 1024
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants: on a machine shared with
+    other work, CPU per request says more than requests per second."""
+    ticks = 0
+    for p in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, ValueError, IndexError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def get_json(url: str) -> Any:
@@ -123,11 +156,14 @@ def get_json(url: str) -> Any:
         return json.load(r)
 
 
-def start_server(port: int, workers: int, threads: int | None) -> subprocess.Popen[bytes]:
+def start_server(port: int, workers: int, threads: int | None,
+                 config: Path | None = None) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "unspun", "serve", "--host", HOST, "--port", str(port),
            "--workers", str(workers), "--log-level", "warning"]
     if threads:
         cmd += ["--threads", str(threads)]
+    if config is not None:
+        cmd += ["--config", str(config)]
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -222,11 +258,14 @@ async def run_phase(phase: Phase, port: int, path: str, bodies: list[bytes], war
         finally:
             await conn.close()
 
-    async def memory() -> None:
+    async def measure() -> None:
         await asyncio.sleep(warmup)
         phase.rss_start_mb = tree_rss_mb(pid)
+        cpu_start = tree_cpu_s(pid)
+        await asyncio.sleep(max(0.0, stop_at - loop.time()))
+        phase.cpu_s = tree_cpu_s(pid) - cpu_start
 
-    await asyncio.gather(memory(), *(client(k) for k in range(phase.clients)))
+    await asyncio.gather(measure(), *(client(k) for k in range(phase.clients)))
     phase.rss_end_mb = tree_rss_mb(pid)
 
 
@@ -237,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=5.0, help="unrecorded seconds before each phase")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     parser.add_argument("--threads", type=int, default=None, help="onnxruntime threads per worker")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="the server's config file (e.g. [serve] batch_wait_ms)")
     parser.add_argument("--phases", default="perspective,analyze")
     parser.add_argument("--articles", type=int, default=200, help="PTC articles read")
     parser.add_argument("--max-requests", type=int, default=200_000, help="a bound on all requests sent")
@@ -252,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         "analyze": ("/v1/analyze", [json.dumps({"text": a}).encode() for a in articles]),
     }
     port = free_port()
-    server = start_server(port, args.workers, args.threads)
+    server = start_server(port, args.workers, args.threads, args.config)
     results = []
     try:
         for name in args.phases.split(","):
@@ -262,7 +303,10 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_phase(phase, port, path, bodies, args.warmup, args.max_requests, server.pid))
             after = get_json(f"http://{HOST}:{port}/healthz")["batches"]
             batches = after["batches"] - before["batches"]
-            phase.mean_batch = (after["documents"] - before["documents"]) / batches if batches else 0.0
+            if args.workers == 1:  # with several, each /healthz is one worker's (whichever answers)
+                phase.mean_batch = (after["documents"] - before["documents"]) / batches if batches else 0.0
+                calls = after.get("sub_batches", batches) - before.get("sub_batches", batches)
+                phase.sub_batches = calls / batches if batches else 0.0
             results.append(phase.summary())
     finally:
         server.terminate()
@@ -272,16 +316,20 @@ def main(argv: list[str] | None = None) -> int:
             server.kill()
 
     print(f"{'phase':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'RSS MB start→end':>18} "
-          f"{'batch':>6}")
+          f"{'batch':>6} {'calls':>6} {'CPU ms/req':>10}")
     for r in results:
+        cpu, batch, calls = (r[k] if r[k] is not None else float("nan")
+                             for k in ("cpu_ms_per_request", "mean_batch", "sub_batches"))
         print(f"{r['name']:<12} {r['requests_per_s']:>8.1f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
-              f"{r['errors']:>7} {r['rss_start_mb']:>8.0f} → {r['rss_end_mb']:<7.0f} {r['mean_batch']:>6.1f}")
+              f"{r['errors']:>7} {r['rss_start_mb']:>8.0f} → {r['rss_end_mb']:<7.0f} {batch:>6.1f} "
+              f"{calls:>6.1f} {cpu:>10.1f}")
         for sample in r["error_samples"]:
             print(f"  error: {sample}")
     record = {"date": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()), "argv": sys.argv[1:],
               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                           "load_average": os.getloadavg()},
-              "clients": args.clients, "workers": args.workers, "results": results}
+              "clients": args.clients, "workers": args.workers, "threads": args.threads,
+              "config": args.config.read_text("utf-8") if args.config else None, "results": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(record, indent=1) + "\n", "utf-8")
     return 0 if all(r["errors"] == 0 for r in results) else 1

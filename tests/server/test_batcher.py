@@ -139,3 +139,59 @@ def test_a_request_that_gave_up_is_skipped() -> None:
     batcher = run(main())
     assert [items for _, items in pipelines.calls] == [["Held."]]
     assert batcher.stats.skipped == 1 and batcher.stats.documents == 1
+
+
+def test_a_batch_runs_as_sub_batches_of_similar_length() -> None:
+    """Short and window-long comments of one batch go through the pipeline apart (the encoder pads a call
+    to its longest), each request still gets its own documents in order."""
+    pipelines = Recording()
+    short = [f"Short {i}." for i in range(4)]
+    long = [f"A long comment {i}, " + "about the port's new fees and who pays them, " * 14 for i in range(4)]
+    mixed = [text for pair in zip(short, long, strict=True) for text in pair]
+
+    async def main() -> list[Any]:
+        batcher = MicroBatcher(max_batch=32, wait_s=0.05, pipeline_for=pipelines)
+        await batcher.start()
+        try:
+            return list(await batcher.analyze(mixed, FAST))
+        finally:
+            await batcher.stop()
+
+    docs = run(main())
+    assert [d.text for d in docs] == mixed
+    assert [sorted(items) for _, items in pipelines.calls] == [sorted(short), sorted(long)]
+
+
+def brute_force_cost(sizes: list[int], max_rows: int, call_cost: int) -> int:
+    """The cheapest partition's cost, by trying every set of cut points."""
+    n, best = len(sizes), None
+    for mask in range(1 << max(0, n - 1)):
+        cuts = [0] + [k + 1 for k in range(n - 1) if mask >> k & 1] + [n]
+        runs = list(zip(cuts, cuts[1:], strict=False))
+        if any(b - a > max_rows for a, b in runs):
+            continue
+        cost = sum((b - a) * sizes[b - 1] + call_cost for a, b in runs)
+        best = cost if best is None else min(best, cost)
+    assert best is not None
+    return best
+
+
+def test_cheapest_runs_is_the_cheapest_partition() -> None:
+    import random
+
+    from unspun.server.batcher import cheapest_runs
+
+    assert cheapest_runs([], 4, 10) == []
+    assert cheapest_runs([50, 60, 70], 32, 1000) == [(0, 3)]  # a call costs more than all the padding
+    assert cheapest_runs([50, 60, 500, 520], 32, 100) == [(0, 2), (2, 4)]
+    assert cheapest_runs([10] * 5, 2, 1) == [(0, 1), (1, 3), (3, 5)]  # at most max_rows a run
+    rng = random.Random(5)
+    for _ in range(200):
+        sizes = sorted(rng.randint(1, 600) for _ in range(rng.randint(1, 9)))
+        max_rows, call_cost = rng.randint(1, 6), rng.choice([0, 50, 300, 2000])
+        runs = cheapest_runs(sizes, max_rows, call_cost)
+        assert runs[0][0] == 0 and runs[-1][1] == len(sizes)
+        assert all(a < b <= a + max_rows for a, b in runs)
+        assert all(x[1] == y[0] for x, y in zip(runs, runs[1:], strict=False))
+        cost = sum((b - a) * sizes[b - 1] + call_cost for a, b in runs)
+        assert cost == brute_force_cost(sizes, max_rows, call_cost)

@@ -8,6 +8,12 @@ load batches fill up without any waiting, and an idle server answers a lone requ
 also stops growing at `max_chars` characters of input, so a batch of whole articles does not make every one
 of them wait for thirty others.
 
+A batch then runs as a few sub-batches of documents of similar length (`sub_batches`), each one
+`Pipeline.pipe` call whose futures resolve as soon as it is done. The encoder pads every window of an
+onnxruntime call to the call's longest, and its cost is per padded piece: thirty-two comments of 10 to 60
+words in one call were half padding. Sub-batches cut the padding without multiplying the calls (a call has
+a fixed cost), and their answers go out while the next sub-batch runs.
+
 Documents of one batch with different `Options` (other stages, thresholds) go to their own pipelines
 (`unspun.cached_pipeline`), in turn. The pipeline never raises for a bad document (it becomes an
 `ErrorRecord`), so one client's bad page does not fail another's request.
@@ -31,6 +37,15 @@ if TYPE_CHECKING:
     from unspun.pipeline import Pipeline
     from unspun.readers import Source
 
+#: characters of a document beyond which it fills an encoder window (126 word-pieces at the ~4.5 characters
+#: a piece of English news text takes): padding is counted up to this, longer documents all pad alike
+WINDOW_CHARS = 570
+#: the fixed cost of one `Pipeline.pipe` call (spaCy's batch, one onnxruntime call, the heads), in padded
+#: characters of encoder input: about 15 ms against ~0.045 ms a character on one core of this machine
+#: (benchmarks/README.md, "The HTTP service under load")
+CALL_COST_CHARS = 300
+
+
 @dataclass
 class _Job:
     item: Source | str
@@ -45,13 +60,14 @@ class BatchStats:
 
     batches: int = 0
     documents: int = 0
+    sub_batches: int = 0  # `Pipeline.pipe` calls: a batch runs as sub-batches of documents of similar length
     largest: int = 0
     skipped: int = 0  # documents whose request had given up (timed out, disconnected) before their turn
 
     def to_dict(self) -> dict[str, Any]:
         mean = self.documents / self.batches if self.batches else 0.0
         return {"batches": self.batches, "documents": self.documents, "largest_batch": self.largest,
-                "mean_batch": round(mean, 2), "skipped": self.skipped}
+                "mean_batch": round(mean, 2), "sub_batches": self.sub_batches, "skipped": self.skipped}
 
 
 def _default_pipeline(options: Options) -> Pipeline:
@@ -132,16 +148,22 @@ class MicroBatcher:
             self.stats.skipped += len(batch) - len(live)
             if not live:
                 continue
-            results = await loop.run_in_executor(self._executor, self._process, live)
             self.stats.batches += 1
             self.stats.documents += len(live)
             self.stats.largest = max(self.stats.largest, len(live))
-            for job, result in zip(live, results, strict=True):
-                if not job.future.done():
-                    if isinstance(result, BaseException):
-                        job.future.set_exception(result)
-                    else:
-                        job.future.set_result(result)
+            for jobs in sub_batches(live, self.max_batch):
+                part = [job for job in jobs if not job.future.done()]  # gave up while the others ran
+                self.stats.skipped += len(jobs) - len(part)
+                if not part:
+                    continue
+                results = await loop.run_in_executor(self._executor, self._process, part)
+                self.stats.sub_batches += 1
+                for job, result in zip(part, results, strict=True):
+                    if not job.future.done():
+                        if isinstance(result, BaseException):
+                            job.future.set_exception(result)
+                        else:
+                            job.future.set_result(result)
 
     def _process(self, jobs: list[_Job]) -> list[Any]:
         """Run a batch (in the worker thread): one `pipe` per distinct options, results in job order."""
@@ -159,6 +181,41 @@ class MicroBatcher:
                 for k in indices:
                     results[k] = to_error_record(exc, _item_id(jobs[k].item))
         return results
+
+
+def sub_batches(jobs: list[_Job], max_rows: int) -> list[list[_Job]]:
+    """The jobs of a batch in `Pipeline.pipe` calls of similar-length documents: per `Options` (in order of
+    first appearance), sorted by length and cut where the padding saved outweighs another call's cost.
+
+    The cut is the cheapest partition of the sorted documents into runs of at most `max_rows`, a run
+    costing its documents times its longest (up to `WINDOW_CHARS`) plus `CALL_COST_CHARS`: an exact
+    dynamic programme, quadratic in `max_rows` at worst (a few thousand steps for a batch of 32)."""
+    groups: dict[Options, list[_Job]] = {}
+    for job in jobs:
+        groups.setdefault(job.options, []).append(job)
+    out: list[list[_Job]] = []
+    for group in groups.values():
+        ordered = sorted(group, key=lambda job: _size(job.item))
+        sizes = [min(_size(job.item), WINDOW_CHARS) for job in ordered]
+        out += [ordered[a:b] for a, b in cheapest_runs(sizes, max_rows, CALL_COST_CHARS)]
+    return out
+
+
+def cheapest_runs(sizes: Sequence[int], max_rows: int, call_cost: int) -> list[tuple[int, int]]:
+    """Cut ascending `sizes` into runs [a, b) of at most `max_rows`, minimising the sum over runs of
+    (b - a) * sizes[b - 1] + `call_cost`: what padding every row to the run's longest costs, plus a call."""
+    n = len(sizes)
+    best = [0] * (n + 1)
+    cut = [0] * (n + 1)
+    for b in range(1, n + 1):
+        best[b], cut[b] = min((best[a] + (b - a) * sizes[b - 1] + call_cost, a)
+                              for a in range(max(0, b - max_rows), b))
+    runs = []
+    b = n
+    while b > 0:
+        runs.append((cut[b], b))
+        b = cut[b]
+    return runs[::-1]
 
 
 def _size(item: Any) -> int:
