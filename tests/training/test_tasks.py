@@ -144,3 +144,11 @@ def test_heads_only_adds_a_task_and_leaves_the_rest_as_shipped(toy_task: None, t
         assert np.array_equal(added.heads[name].weight, head.weight) and added.heads[name].task == head.task
     assert {k: v for k, v in added.decisions.items() if k != TOY} == shipped.decisions
     assert "val: " in (tmp_path / "run" / "train.log").read_text()
+
+
+def test_joint_training_refuses_a_head_that_reads_a_context(tmp_path, capfd) -> None:
+    from unspun.training.train import main
+
+    # the quotes tagger's context reader is fitted with --heads-only; joint training would drop it silently
+    assert main(["quotes", "--out", str(tmp_path / "run"), "--data", str(tmp_path)]) == 2
+    assert "quotes_tags read a context and are fitted with --heads-only" in capfd.readouterr().err

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from unspun.errors import UnspunError
-from unspun.heads import SEQUENCE, SOFTMAX, HeadSpec
+from unspun.heads import SEQUENCE, SOFTMAX, HeadSpec, heads_for
 from unspun.training.data import Features
 from unspun.training.tasks import Task, TaskData, get_task, known_tasks
 
@@ -453,7 +453,6 @@ def train(args: argparse.Namespace) -> int:
     import torch
 
     from unspun.encoder import load_tokenizer
-    from unspun.heads import heads_for
     from unspun.training.model import MultiTaskModel, base_model_path
 
     torch.set_num_threads(args.threads)
@@ -542,6 +541,14 @@ def main(argv: list[str] | None = None) -> int:
 
             train_heads_only(args)
             return 0
+        readers = [h.name for h in heads_for(args.task_list) if h.context]
+        if readers:
+            # the joint model (training.model) has linear heads only; a context reader is fitted on the
+            # frozen encoder
+            raise UnspunError(
+                f"heads {', '.join(readers)} read a context and are fitted with --heads-only "
+                "(joint fine-tuning of a context reader is not built yet)"
+            )
         if not args.export_only:
             train(args)
         if args.export or args.export_only:
