@@ -43,6 +43,10 @@ def test_according_to() -> None:
     assert relations(text) == [("the city's auditor", "According to", "the port lost $2 million last year")]
 
 
+def test_a_quotation_inside_a_noun_phrase_is_not_what_the_verb_reports() -> None:
+    assert relations('So much for the "tough on corruption" mayor we were all promised.') == []
+
+
 def test_no_speech_verb_no_relation() -> None:
     assert relations("The port lost $2 million last year, and the mayor resigned.") == []
 

@@ -6,8 +6,8 @@ patterns are read from the parse the sentence and entity stages already made (`u
 - a speech verb of the lexicon (`data/speech_verbs.txt`) with a subject and a clausal complement: "Harbor
   officials *confirmed* that the consortium will keep …" — source = the subject's phrase, cue = the verb
   (with its particle: "pointed out"), content = the complement's phrase;
-- a speech verb with a subject beside a quotation in its sentence: "“We reached …,” Whitfield *told* the
-  Ledger." — content = the quotation, marks and trailing comma included;
+- a speech verb with a subject beside a quotation in its sentence that the parse links to it: "“We reached
+  …,” Whitfield *told* the Ledger." — content = the quotation, marks and trailing comma included;
 - "*according to* X, …" — source = X, content = the rest of the clause.
 
 Each rule gives a `Relation` of the quotes stage; `merge_relations` prefers them to the tagger's where
@@ -56,11 +56,26 @@ def _cue(seg: ParsedSegment, verb: Any) -> tuple[int, int]:
     return seg.start + verb.idx, seg.start + end.idx + len(end.text)
 
 
+def _linked(seg: ParsedSegment, verb: Any, start: int, end: int) -> bool:
+    """Whether the parse links the verb and the quotation at [start, end): a word of it hangs on the verb,
+    or the verb on a word of it (a quotation inside a noun phrase — 'the "tough on crime" mayor we were
+    promised' — is not what the verb reports)."""
+
+    def inside(tok: Any) -> bool:
+        return start <= seg.start + tok.idx < end
+
+    return inside(verb.head) or any(inside(child) for child in verb.children)
+
+
 def _quotation_beside(seg: ParsedSegment, sent: Any, verb: Any, text: str) -> tuple[int, int] | None:
-    """The quotation of the sentence nearest the verb that does not hold it."""
+    """The quotation of the sentence nearest the verb that does not hold it and that the parse links to it."""
     lo, hi = seg.start + sent.start_char, seg.start + sent.end_char
     at = seg.start + verb.idx
-    found = [(m.start(), m.end()) for m in _QUOTATION.finditer(text, lo, hi) if not m.start() <= at < m.end()]
+    found = [
+        (m.start(), m.end())
+        for m in _QUOTATION.finditer(text, lo, hi)
+        if not m.start() <= at < m.end() and _linked(seg, verb, m.start(), m.end())
+    ]
     if not found:
         return None
     start, end = min(found, key=lambda q: min(abs(q[0] - at), abs(q[1] - at)))
