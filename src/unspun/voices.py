@@ -6,6 +6,8 @@ speaker), ``commenter:<index>``. They are derived from the structure and quotes 
 
 from __future__ import annotations
 
+from typing import Any
+
 from unspun.document import COMMENT, QUOTED, QUOTES, STRUCTURE, Document, Span
 
 AUTHOR = "author"
@@ -36,11 +38,17 @@ def enclosing_structure(doc: Document, start: int, end: int) -> Span | None:
     return None
 
 
+def quote_speaker(quote: Span) -> Any:
+    """Who a quotes-layer span reports: the antecedent a pronoun speaker was resolved to, else the speaker
+    as written ({start, end, text}); None when the quote names no one."""
+    return quote.attrs.get("speaker_resolved") or quote.attrs.get("speaker")
+
+
 def voice_at(doc: Document, start: int, end: int) -> str:
     """The innermost voice of `text[start:end]`: a quoted speaker's words inside an article are theirs,
     a comment is its commenter's, a republished passage is its outlet's, the rest is the author's."""
     for quote in doc.layers.get(QUOTES, []):
-        speaker = quote.attrs.get("speaker_resolved") or quote.attrs.get("speaker")
+        speaker = quote_speaker(quote)
         if speaker and quote.label in ("direct", "mixed") and quote.contains(start, end):
             return quoted(speaker.get("text"))
     segment = enclosing_structure(doc, start, end)

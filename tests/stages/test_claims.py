@@ -29,7 +29,7 @@ from unspun.document import (
 )
 from unspun.heads import SEQUENCE, SIGMOID, Head, write_heads
 from unspun.options import Options
-from unspun.stages.claims import CHECK_WORTHY, ClaimsStage, quote_of
+from unspun.stages.claims import CHECK_WORTHY, ClaimsStage, attribution, quote_of
 from unspun.stages.encode import ENCODE
 from unspun.stages.summary import SummaryStage
 
@@ -120,6 +120,14 @@ def test_a_quote_is_the_sentences_when_it_covers_half_of_it_or_half_of_the_quote
     spill.add(QUOTES, Span(waived, text.index("Then") + 4, "indirect", None, {}, "quotes"))
     assert quote_of(spill, *first) is spill.layers[QUOTES][0]
     assert quote_of(spill, first[1] + 1, len(text)) is None  # a sliver of that sentence and of the quote
+
+
+def test_a_quoted_claim_names_the_speaker_a_pronoun_was_resolved_to() -> None:
+    text = "She said the fees were waived."
+    doc = Document(text=text, language="en")
+    attrs = {"speaker": {"start": 0, "end": 3, "text": "She"}, "speaker_resolved": {"text": "Rita Alvarez"}}
+    doc.add(QUOTES, Span(text.index("the fees"), len(text) - 1, "indirect", None, attrs, "quotes"))
+    assert attribution(doc, 0, len(text)).speaker == "Rita Alvarez"
 
 
 def test_the_summary_lists_the_top_claims_and_the_output_meets_the_schema(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from unspun.document import CLAIMS, QUOTED, QUOTES, Document, Span
 from unspun.pipeline import register_stage
 from unspun.stages.head import HeadReading, HeadStage, Unit
-from unspun.voices import enclosing_structure, voice_at
+from unspun.voices import enclosing_structure, quote_speaker, voice_at
 
 CLAIMS_HEAD = "claims"
 CHECK_WORTHY = "check_worthy"
@@ -74,7 +74,7 @@ def attribution(doc: Document, start: int, end: int) -> Attribution:
     speaker = outlet = None
     quote = quote_of(doc, start, end)
     if quote is not None:
-        speaker, outlet = _name(quote.attrs.get("speaker")), _name(quote.attrs.get("outlet"))
+        speaker, outlet = _name(quote_speaker(quote)), _name(quote.attrs.get("outlet"))
     if outlet is None:
         segment = enclosing_structure(doc, start, end)
         if segment is not None and segment.label == QUOTED:

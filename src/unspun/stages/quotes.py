@@ -34,7 +34,7 @@ from unspun.heads import QUOTE_TAGS
 from unspun.nlp import parse_segments
 from unspun.pipeline import register_stage
 from unspun.stages.head import HeadReading, HeadStage, Unit, Word, tag_spans, words_of
-from unspun.voices import enclosing_structure, quoted
+from unspun.voices import enclosing_structure, quote_speaker, quoted
 
 TAGS_HEAD = "quotes_tags"
 #: the most characters between a content and its cue, and between a cue and its source
@@ -291,10 +291,8 @@ class QuotesStage(HeadStage):
             if rel.source_shared:
                 attrs["speaker_shared"] = True
             name = doc.text[speaker.start : speaker.end] if speaker is not None else None
-            parent = next(
-                (c for r, c in reversed(chains) if r.content.contains(rel.start, rel.end) and r is not rel),
-                None,
-            )
+            # the nearest earlier relation whose content holds this one (it is reported inside it)
+            parent = next((c for r, c in reversed(chains) if r.content.contains(rel.start, rel.end)), None)
             chain = custody_chain(doc, rel, name, parent)
             chains.append((rel, chain))
             attrs["chain"] = chain
@@ -313,7 +311,7 @@ def quotes_summary(doc: Document, quotes: list[Span]) -> dict[str, Any]:
     by_outlet: dict[str, list[str]] = {}
     for q in quotes:
         content = doc.text[q.start : q.end]
-        speaker = q.attrs.get("speaker_resolved") or q.attrs.get("speaker")
+        speaker = quote_speaker(q)
         by_speaker.setdefault(speaker["text"] if speaker else "unknown", []).append(content)
         if q.attrs.get("outlet"):
             by_outlet.setdefault(str(q.attrs["outlet"]), []).append(content)

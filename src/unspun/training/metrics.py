@@ -257,12 +257,8 @@ def span_match_scores(pred: dict[str, list[Span]], gold: dict[str, list[Span]]) 
 def binary_scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     """Precision, recall and F1 of the positive class, and macro-F1 over both classes, of 0/1 decisions."""
     g, p = np.asarray(gold, dtype=bool), np.asarray(pred, dtype=bool)
-    tp, n_pred, n_gold = float(np.sum(g & p)), float(np.sum(p)), float(np.sum(g))
-    precision = tp / n_pred if n_pred else 0.0
-    recall = tp / n_gold if n_gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "macro_f1": macro_f1(g.astype(int),
-                                                                                    p.astype(int), 2)}
+    tp, n_pred, n_gold = int(np.sum(g & p)), int(np.sum(p)), int(np.sum(g))
+    return {**prf(tp, n_pred, tp, n_gold), "macro_f1": macro_f1(g.astype(int), p.astype(int), 2)}
 
 
 #: thresholds searched for a binary decision on validation data
