@@ -15,7 +15,8 @@ machine) that send requests back to back: `--warmup` seconds unrecorded, then `-
 Per phase, over the requests completed in the recorded window: requests/s, p50/p90/p99 latency, errors (any
 status but 200, or a broken connection), the server's resident memory (all its processes) after the warm-up
 and at the end, the CPU time its processes used per request (what a machine shared with other work still
-measures fairly), the micro-batcher's mean batch and its pipeline calls per batch. Prints a table and
+measures fairly), the micro-batcher's mean batch and its pipeline calls per batch, and the lowest and the
+highest of the clients' mean latencies (how evenly the server shares itself). Prints a table and
 writes benchmarks/results/server.json.
 Every request goes to 127.0.0.1; the run stops by itself after warmup + seconds per phase (and
 `--max-requests` in all).
@@ -55,12 +56,14 @@ class Phase:
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
+    #: each client's mean latency: how evenly the server shares itself among its connections
+    client_means_ms: list[float] = field(default_factory=list)
     rss_start_mb: float = 0.0
     rss_end_mb: float = 0.0
     #: CPU seconds the server's processes used in the recorded window (user + system)
     cpu_s: float = 0.0
-    #: documents per micro-batch and pipeline calls per micro-batch (one worker only: /healthz answers for
-    #: the worker it reaches)
+    #: documents per micro-batch and pipeline calls per micro-batch (the HTTP process's batcher, which
+    #: serves every worker)
     mean_batch: float | None = None
     sub_batches: float | None = None
 
@@ -71,7 +74,9 @@ class Phase:
             return lat[min(len(lat) - 1, int(p / 100 * len(lat)))] if lat else float("nan")
 
         data = asdict(self)
-        del data["latencies_ms"]
+        del data["latencies_ms"], data["client_means_ms"]
+        means = self.client_means_ms or [float("nan")]
+        data["client_mean_ms_min"], data["client_mean_ms_max"] = min(means), max(means)
         data.update(requests_per_s=self.requests / self.seconds if self.seconds else 0.0,
                     p50_ms=pct(50), p90_ms=pct(90), p99_ms=pct(99),
                     rss_growth=(self.rss_end_mb / self.rss_start_mb - 1) if self.rss_start_mb else None,
@@ -233,6 +238,7 @@ async def run_phase(phase: Phase, port: int, path: str, bodies: list[bytes], war
         nonlocal sent
         conn = Connection(port)
         i = k
+        mine: list[float] = []
         try:
             while loop.time() < stop_at and sent < max_requests:
                 body = bodies[i % len(bodies)]
@@ -251,12 +257,15 @@ async def run_phase(phase: Phase, port: int, path: str, bodies: list[bytes], war
                 if record_from <= t1 <= stop_at:  # completed in the window (a long request may start before)
                     phase.requests += 1
                     phase.latencies_ms.append((t1 - t0) * 1000)
+                    mine.append((t1 - t0) * 1000)
                     if failed:
                         phase.errors += 1
                         if len(phase.error_samples) < 5:
                             phase.error_samples.append(why)
         finally:
             await conn.close()
+            if mine:
+                phase.client_means_ms.append(sum(mine) / len(mine))
 
     async def measure() -> None:
         await asyncio.sleep(warmup)
@@ -303,10 +312,9 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_phase(phase, port, path, bodies, args.warmup, args.max_requests, server.pid))
             after = get_json(f"http://{HOST}:{port}/healthz")["batches"]
             batches = after["batches"] - before["batches"]
-            if args.workers == 1:  # with several, each /healthz is one worker's (whichever answers)
-                phase.mean_batch = (after["documents"] - before["documents"]) / batches if batches else 0.0
-                calls = after.get("sub_batches", batches) - before.get("sub_batches", batches)
-                phase.sub_batches = calls / batches if batches else 0.0
+            if batches:
+                phase.mean_batch = (after["documents"] - before["documents"]) / batches
+                phase.sub_batches = (after["sub_batches"] - before["sub_batches"]) / batches
             results.append(phase.summary())
     finally:
         server.terminate()
@@ -316,13 +324,13 @@ def main(argv: list[str] | None = None) -> int:
             server.kill()
 
     print(f"{'phase':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'RSS MB start→end':>18} "
-          f"{'batch':>6} {'calls':>6} {'CPU ms/req':>10}")
+          f"{'batch':>6} {'calls':>6} {'CPU ms/req':>10} {'client mean ms':>15}")
     for r in results:
         cpu, batch, calls = (r[k] if r[k] is not None else float("nan")
                              for k in ("cpu_ms_per_request", "mean_batch", "sub_batches"))
         print(f"{r['name']:<12} {r['requests_per_s']:>8.1f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
               f"{r['errors']:>7} {r['rss_start_mb']:>8.0f} → {r['rss_end_mb']:<7.0f} {batch:>6.1f} "
-              f"{calls:>6.1f} {cpu:>10.1f}")
+              f"{calls:>6.1f} {cpu:>10.1f} {r['client_mean_ms_min']:>7.0f}-{r['client_mean_ms_max']:<7.0f}")
         for sample in r["error_samples"]:
             print(f"  error: {sample}")
     record = {"date": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()), "argv": sys.argv[1:],

@@ -391,8 +391,8 @@ def serve(
         help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     workers: Annotated[int, typer.Option(
-        help="Worker processes, each with its own models; the cores are shared among them (Options.threads "
-             "defaults to cores // workers).")] = 1,
+        help="Pipeline worker processes, each with its own models, behind one HTTP process; the cores are "
+             "shared among them (Options.threads defaults to cores // workers).")] = 1,
     config: Annotated[Path | None, typer.Option(
         "--config", help="TOML file: analysis options under [unspun], server settings under [serve].",
         show_default=False)] = None,
@@ -412,7 +412,7 @@ def serve(
     timeout: Annotated[float | None, typer.Option(
         "--timeout", help="Seconds a request may wait for its analysis.", show_default=False)] = None,
     max_pending: Annotated[int | None, typer.Option(
-        "--max-pending", help="Analysis requests admitted at once per worker; more get 503/429 with "
+        "--max-pending", help="Analysis requests admitted at once; more get 503/429 with "
                               "Retry-After.", show_default=False)] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
 ) -> None:
@@ -435,7 +435,11 @@ def serve(
 
     stderr_console().print(f"unspun {escape(__import__('unspun').__version__)}: serving on "
                            f"http://{escape(host)}:{port}/ ({workers} worker(s); API docs at /docs)")
-    run_server(options, settings, host=host, port=port, workers=workers, log_level=log_level)
+    try:
+        run_server(options, settings, host=host, port=port, workers=workers, log_level=log_level)
+    except UnspunError as exc:  # a worker could not start
+        print_error(str(exc))
+        raise typer.Exit(EXIT_FAILED) from None
 
 
 def build_server_config(*, config: Path | None, api_key_file: Path | None, workers: int,

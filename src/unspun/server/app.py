@@ -2,7 +2,8 @@
 
 Routes are thin shells over the same functions the CLI calls: readers build a `Source`, the micro-batcher
 runs `Pipeline.pipe`, and the answer is `Document.to_dict()` (the ``unspun/1`` object). The models load
-once per worker process in the lifespan, before the first request is accepted.
+in the lifespan, before the first request is accepted: in this process, or once in each pipeline worker
+process when there are several (`server.workers`).
 
 Every error is JSON: ``{"error": {"code": <reason>, "message": <for a person>}}`` on our own routes, and
 Google's shape (``{"error": {"code": 400, "message", "status", "details"}}``) on the Perspective routes.
@@ -36,6 +37,7 @@ from unspun.options import Options
 from unspun.server import perspective as P
 from unspun.server.batcher import MicroBatcher
 from unspun.server.settings import ServerSettings
+from unspun.server.workers import PipelineProcesses
 
 #: the Perspective-compatible routes (Google's error shape, Perspective's status codes)
 PERSPECTIVE_PREFIXES = ("/v1alpha1/", "/$discovery", "/discovery/")
@@ -307,23 +309,31 @@ def discovery_document(root_url: str) -> dict[str, Any]:
 
 
 def create_app(options: Options | None = None, settings: ServerSettings | None = None, *,
-               initialize: bool = True) -> FastAPI:
+               initialize: bool = True, workers: int = 1) -> FastAPI:
     """The unspun HTTP service. `initialize=False` skips loading the models at start-up (tests of routes
-    that never analyse)."""
+    that never analyse). With `workers` > 1 the analyses run in that many pipeline processes
+    (`server.workers`) and this process loads no model."""
     options = options or Options()
     settings = settings or ServerSettings()
+    perspective_options = options.replace(stages=P.STAGES, input_format="text")
+    processes = PipelineProcesses(workers, (options, perspective_options)) if workers > 1 else None
     service = Service(options, settings,
                       MicroBatcher(max_batch=settings.batch_size, wait_s=settings.batch_wait_ms / 1000,
-                                   max_chars=settings.batch_max_chars),
+                                   max_chars=settings.batch_max_chars, processes=processes),
                       initialize=initialize)
-    perspective_options = options.replace(stages=P.STAGES, input_format="text")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if service.initialize:
+        # load every model now, before the first request is accepted: here, or in each worker process
+        if processes is not None:
+            problems = await processes.start()
+            if problems[0] is not None:
+                await asyncio.to_thread(processes.stop)
+                raise PipelineError(problems[0])
+            service.perspective_unavailable = problems[1]
+        elif service.initialize:
             from unspun import cached_pipeline
 
-            # load every model now, in this worker, before the first request is accepted
             await asyncio.to_thread(lambda: cached_pipeline(options).initialize())
             try:
                 await asyncio.to_thread(lambda: cached_pipeline(perspective_options).initialize())
@@ -336,6 +346,8 @@ def create_app(options: Options | None = None, settings: ServerSettings | None =
         finally:
             service.started = False
             await service.batcher.stop()
+            if processes is not None:
+                await asyncio.to_thread(processes.stop)
 
     app = FastAPI(
         title="unspun",

@@ -14,6 +14,10 @@ onnxruntime call to the call's longest, and its cost is per padded piece: thirty
 words in one call were half padding. Sub-batches cut the padding without multiplying the calls (a call has
 a fixed cost), and their answers go out while the next sub-batch runs.
 
+With pipeline worker processes (`server.workers`, `unspun serve --workers N`), sub-batches go to the first
+free process, two per process at a time (`IN_FLIGHT_PER_PROCESS`), and the next batch gathers as soon as
+one of those places is free.
+
 Documents of one batch with different `Options` (other stages, thresholds) go to their own pipelines
 (`unspun.cached_pipeline`), in turn. The pipeline never raises for a bad document (it becomes an
 `ErrorRecord`), so one client's bad page does not fail another's request.
@@ -30,12 +34,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from unspun.errors import ErrorRecord, to_error_record
+from unspun.server.workers import item_id
 
 if TYPE_CHECKING:
     from unspun.document import Document
     from unspun.options import Options
     from unspun.pipeline import Pipeline
     from unspun.readers import Source
+    from unspun.server.workers import PipelineProcesses
 
 #: characters of a document beyond which it fills an encoder window (126 word-pieces at the ~4.5 characters
 #: a piece of English news text takes): padding is counted up to this, longer documents all pad alike
@@ -44,6 +50,11 @@ WINDOW_CHARS = 570
 #: characters of encoder input: about 15 ms against ~0.045 ms a character on one core of this machine
 #: (benchmarks/README.md, "The HTTP service under load")
 CALL_COST_CHARS = 300
+#: sub-batches handed to each pipeline worker process at once: one running and one waiting in the pool's
+#: queue, so a process that finishes starts the next at once instead of idling while its answers go back
+#: through this process and the next sub-batch comes (one at a time: 75-84 comments/s on 2 workers, p99
+#: 875-900 ms; two: 110-115/s, p99 470-490 ms; benchmarks/README.md)
+IN_FLIGHT_PER_PROCESS = 2
 
 
 @dataclass
@@ -77,17 +88,22 @@ def _default_pipeline(options: Options) -> Pipeline:
 
 
 class MicroBatcher:
-    """Collects documents from concurrent requests into batches for `Pipeline.pipe`, run in one thread."""
+    """Collects documents from concurrent requests into batches for `Pipeline.pipe`, run in one thread of
+    this process or in pipeline worker processes."""
 
     def __init__(self, *, max_batch: int = 32, wait_s: float = 0.004, max_chars: int = 100_000,
-                 pipeline_for: Callable[[Options], Pipeline] = _default_pipeline) -> None:
+                 pipeline_for: Callable[[Options], Pipeline] = _default_pipeline,
+                 processes: PipelineProcesses | None = None) -> None:
         self.max_batch = max_batch
         self.wait_s = wait_s
         self.max_chars = max_chars
         self.pipeline_for = pipeline_for
+        #: where sub-batches run: in these pipeline worker processes, or else in this process's batch thread
+        self.processes = processes
         self.stats = BatchStats()
         self._queue: asyncio.Queue[_Job] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
         # one thread: the encoder uses every core it was given (Options.threads) for each batch
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unspun-batch")
 
@@ -101,11 +117,11 @@ class MicroBatcher:
             self._task = asyncio.create_task(self._run(), name="unspun-batcher")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in [*self._running, *([self._task] if self._task else [])]:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._task = None
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     def submit(self, item: Source | str, options: Options) -> asyncio.Future[Any]:
@@ -126,44 +142,68 @@ class MicroBatcher:
                 future.cancel()
 
     async def _run(self) -> None:
-        assert self._queue is not None
-        loop = asyncio.get_running_loop()
+        free = asyncio.Semaphore(IN_FLIGHT_PER_PROCESS * self.processes.count if self.processes else 1)
         while True:
-            batch = [await self._queue.get()]
-            chars = _size(batch[0].item)
-            deadline = loop.time() + self.wait_s
-            while len(batch) < self.max_batch and chars < self.max_chars:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except asyncio.QueueEmpty:
-                    remaining = deadline - loop.time()
-                    if remaining <= 0:
-                        break
-                    try:
-                        batch.append(await asyncio.wait_for(self._queue.get(), remaining))
-                    except TimeoutError:
-                        break
-                chars += _size(batch[-1].item)
+            await free.acquire()  # gather a batch only once something can run it
+            batch = await self._gather()
             live = [job for job in batch if not job.future.done()]
             self.stats.skipped += len(batch) - len(live)
             if not live:
+                free.release()
                 continue
             self.stats.batches += 1
             self.stats.documents += len(live)
             self.stats.largest = max(self.stats.largest, len(live))
-            for jobs in sub_batches(live, self.max_batch):
-                part = [job for job in jobs if not job.future.done()]  # gave up while the others ran
-                self.stats.skipped += len(jobs) - len(part)
-                if not part:
-                    continue
-                results = await loop.run_in_executor(self._executor, self._process, part)
-                self.stats.sub_batches += 1
-                for job, result in zip(part, results, strict=True):
-                    if not job.future.done():
-                        if isinstance(result, BaseException):
-                            job.future.set_exception(result)
-                        else:
-                            job.future.set_result(result)
+            # each sub-batch on the next free worker (in turn, with one); the first has the slot taken above
+            for k, jobs in enumerate(sub_batches(live, self.max_batch)):
+                if k:
+                    await free.acquire()
+                task = asyncio.create_task(self._run_sub_batch(jobs))
+                self._running.add(task)
+                task.add_done_callback(lambda done: self._finished(done, free))
+
+    def _finished(self, task: asyncio.Task[None], free: asyncio.Semaphore) -> None:
+        self._running.discard(task)
+        free.release()
+
+    async def _gather(self) -> list[_Job]:
+        """The first document to arrive and those that join it within `wait_s`, up to a batch's bounds."""
+        assert self._queue is not None
+        loop = asyncio.get_running_loop()
+        batch = [await self._queue.get()]
+        chars = _size(batch[0].item)
+        deadline = loop.time() + self.wait_s
+        while len(batch) < self.max_batch and chars < self.max_chars:
+            try:
+                batch.append(self._queue.get_nowait())
+            except asyncio.QueueEmpty:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                except TimeoutError:
+                    break
+            chars += _size(batch[-1].item)
+        return batch
+
+    async def _run_sub_batch(self, jobs: list[_Job]) -> None:
+        part = [job for job in jobs if not job.future.done()]  # gave up while the others ran
+        self.stats.skipped += len(jobs) - len(part)
+        if not part:
+            return
+        if self.processes is not None:  # a sub-batch's documents share their options
+            results: list[Any] = await self.processes.run([job.item for job in part], part[0].options)
+        else:
+            loop = asyncio.get_running_loop()
+            results = await loop.run_in_executor(self._executor, self._process, part)
+        self.stats.sub_batches += 1
+        for job, result in zip(part, results, strict=True):
+            if not job.future.done():
+                if isinstance(result, BaseException):
+                    job.future.set_exception(result)
+                else:
+                    job.future.set_result(result)
 
     def _process(self, jobs: list[_Job]) -> list[Any]:
         """Run a batch (in the worker thread): one `pipe` per distinct options, results in job order."""
@@ -179,7 +219,7 @@ class MicroBatcher:
                     results[k] = result
             except Exception as exc:  # a pipeline that cannot be built; pipe itself never raises
                 for k in indices:
-                    results[k] = to_error_record(exc, _item_id(jobs[k].item))
+                    results[k] = to_error_record(exc, item_id(jobs[k].item))
         return results
 
 
@@ -221,8 +261,3 @@ def cheapest_runs(sizes: Sequence[int], max_rows: int, call_cost: int) -> list[t
 def _size(item: Any) -> int:
     """Characters of a queued input (a string, or a readers.Source)."""
     return len(item) if isinstance(item, str) else len(getattr(item, "content", "") or "")
-
-
-def _item_id(item: Any) -> str:
-    return str(getattr(item, "id", "") or "<input>")
-

@@ -16,7 +16,7 @@ from unspun.errors import OptionsError
 DEFAULT_MAX_BODY_BYTES = 10_000_000
 # A page takes well under a second on a free worker; 30 s covers a full queue ahead of it.
 DEFAULT_TIMEOUT_S = 30.0
-# Requests admitted at once (queued or running) per worker: 4x the load benchmark's 32 clients, so a burst
+# Requests admitted at once (queued or running) by the server: 4x the load benchmark's 32 clients, so a burst
 # waits in the queue rather than being refused, while a flood is refused before it exhausts memory.
 DEFAULT_MAX_PENDING = 128
 # Documents per encoder call: the encoder packs windows in batches of 32 (Pipeline.pipe's batch).
@@ -41,7 +41,7 @@ class ServerSettings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     #: seconds a request may wait for its analysis (HTTP 503, or 504 on the Perspective endpoint, after)
     timeout_s: float = DEFAULT_TIMEOUT_S
-    #: analysis requests admitted at once per worker; more are refused with Retry-After
+    #: analysis requests admitted at once (all workers together); more are refused with Retry-After
     max_pending: int = DEFAULT_MAX_PENDING
     #: documents run through the encoder together (the micro-batch size)
     batch_size: int = DEFAULT_BATCH_SIZE
@@ -80,17 +80,6 @@ class ServerSettings:
                 raise OptionsError(f"unknown [serve] setting {key!r}; known: {', '.join(sorted(known))}")
             changes[name] = value
         return dataclasses.replace(base or cls(), **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data["api_keys"] = sorted(self.api_keys) if self.api_keys is not None else None
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ServerSettings:
-        data = dict(data)
-        keys = data.pop("api_keys", None)
-        return cls.from_mapping(data).replace(api_keys=None if keys is None else frozenset(keys))
 
 
 def read_config(path: str | Path) -> tuple[dict[str, Any] | None, dict[str, Any]]:
