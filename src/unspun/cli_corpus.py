@@ -215,9 +215,10 @@ def bench(
     limit: Annotated[int, typer.Option("--limit", help="News articles in the corpus.")] = 60,
     naive: Annotated[bool, typer.Option(
         "--naive/--no-naive",
-        help="Also measure one transformers pipeline per task (needs [train]).")] = True,
+        help="Also measure a transformers pipeline per model head the stages run (needs [train]).")] = True,
 ) -> None:
-    """Corpus-mode throughput with 1 and 2 workers, the encoder alone, and a naive per-task baseline."""
+    """Corpus-mode throughput with 1 and 2 workers (also of one thread each), the encoder alone, and a naive
+    per-head baseline."""
     from unspun.bench import default_data_dir, main_text, run_bench
     from unspun.errors import UnspunError
 
