@@ -63,13 +63,14 @@ def test_the_numpy_reader_is_torch_layer_norm_and_conv1d() -> None:
         tuple(c.bias.detach().numpy() for c in convs),
         (1, 2),
     )
-    x = torch.randn(9, 6)
-    normed = norm(x)
-    h = normed.T[None]
-    for c in convs:
-        h = torch.relu(c(h))
-    expected = torch.cat([h[0].T, normed], dim=1).detach().numpy()
-    np.testing.assert_allclose(reader.run(x.numpy()), expected, rtol=1e-4, atol=1e-5)
+    for pieces in (9, 3, 1):  # texts longer and shorter than the reader's reach (2 + 4 pieces a side)
+        x = torch.randn(pieces, 6)
+        normed = norm(x)
+        h = normed.T[None]
+        for c in convs:
+            h = torch.relu(c(h))
+        expected = torch.cat([h[0].T, normed], dim=1).detach().numpy()
+        np.testing.assert_allclose(reader.run(x.numpy()), expected, rtol=1e-4, atol=1e-5)
 
 
 def test_a_model_directory_keeps_the_reader(tmp_path) -> None:

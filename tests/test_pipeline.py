@@ -339,3 +339,36 @@ register_stage(_LosesDocuments)
 def test_a_stage_that_loses_documents_is_a_loud_bug() -> None:
     with pytest.raises(PipelineError, match="'test_loses_documents': pipe\\(\\) gave back 1 of 2 documents"):
         list(Pipeline(["test_loses_documents"]).pipe([POST, POST]))
+
+
+def test_the_pipeline_runs_numpy_blas_on_one_thread_and_gives_it_back() -> None:
+    """Heads multiply small matrices: BLAS threads only spin (pipeline.one_blas_thread); the caller's own
+    setting comes back after the pipeline."""
+    import numpy as np
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+
+    def blas_threads() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    np.ones((2, 2)) @ np.ones((2, 2))  # BLAS loaded
+    if not blas_threads():
+        pytest.skip("numpy has no BLAS that threadpoolctl can see here")
+    seen: list[set[int]] = []
+
+    class Recording(Stage[None]):
+        name = "blas_probe"
+
+        def predict(self, doc: Document) -> None:
+            seen.append(blas_threads())
+
+        def set_annotations(self, doc: Document, result: None) -> None:
+            pass
+
+    pipeline = Pipeline(["structure"])
+    pipeline.stages.append(Recording(pipeline.options))
+    with threadpool_limits(2, "blas"):
+        list(pipeline.pipe(["One post.", "Another post."]))
+        pipeline.analyze("A third post.")
+        assert blas_threads() == {2}
+    assert seen == [{1}, {1}, {1}]

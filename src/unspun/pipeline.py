@@ -9,9 +9,11 @@ built, so a wrong order fails before any document is read. Stage modules are imp
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from unspun.document import Document, Span
@@ -252,11 +254,12 @@ class Pipeline:
         from unspun.parts import PART_CHARS, run_in_parts
 
         try:
-            if len(doc.text) > PART_CHARS:
-                run_in_parts(doc, self.stages, progress=self.progress)
-            else:
-                for stage in self.stages:
-                    stage(doc)
+            with one_blas_thread():
+                if len(doc.text) > PART_CHARS:
+                    run_in_parts(doc, self.stages, progress=self.progress)
+                else:
+                    for stage in self.stages:
+                        stage(doc)
         finally:
             doc.parses.clear()
         return doc
@@ -290,7 +293,9 @@ class Pipeline:
         items = iter(inputs)
         position = 0
         while batch := list(itertools.islice(items, batch_size)):
-            yield from self._pipe_batch(batch, position)
+            with one_blas_thread():
+                done = self._pipe_batch(batch, position)
+            yield from done
             position += len(batch)
 
     def _pipe_batch(self, batch: list[Any], first: int) -> list[Document | ErrorRecord]:
@@ -364,6 +369,33 @@ class Pipeline:
             return source_from_bytes(item, name=name or "<bytes>", options=self.options)
         raise MalformedInputError(f"{name or '<input>'}: {type(item).__name__} is not an input; give text "
                                   f"or HTML as a str or bytes, or a readers.Source")
+
+
+@cache
+def _blas() -> Any:
+    """numpy's BLAS libraries, as threadpoolctl sees them (None without threadpoolctl)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - a dependency; without it BLAS keeps its threads
+        return None
+    import numpy  # noqa: F401 - its BLAS must be loaded for the controller to find it
+
+    return ThreadpoolController()
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """numpy's BLAS on one thread while the pipeline runs, as it was before after it.
+
+    The stages multiply small matrices (a sentence's pieces by a head's weights, the quotes tagger's
+    convolutions), where BLAS's extra threads cost more to wake and spin than they share: on 60 news
+    articles (`benchmarks/bench_pipeline.py --with-models`) the quotes stage took 1.6 s instead of 2.8,
+    0.10 of the encode stage's time instead of 0.20 (benchmarks/README.md). The encoder's threads
+    (onnxruntime, `Options.threads`) are not BLAS's and are left alone.
+    """
+    controller = _blas()
+    with controller.limit(limits=1, user_api="blas") if controller is not None else contextlib.nullcontext():
+        yield
 
 
 def _raise_if_debugging(exc: Exception) -> None:

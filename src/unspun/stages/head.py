@@ -147,22 +147,27 @@ class TagSpan:
 def tag_spans(words: list[Word], labels: tuple[str, ...]) -> list[TagSpan]:
     """BIO tags (a softmax token head with labels "O", "B-x", "I-x", …) decoded per word into character
     spans: a span starts at B-x (or at an I-x that does not continue an x) and runs over the I-x after it."""
+    if not words:
+        return []
+    # each word's tag and its probability, for all the words at once (a long text has thousands)
+    scores = np.stack([w.score for w in words])
+    best = scores.argmax(axis=1)
+    top = scores[np.arange(len(words)), best].tolist()
     spans: list[TagSpan] = []
     cur: tuple[int, int, str, list[float]] | None = None
-    for w in words:
-        k = int(np.argmax(w.score))
-        tag = labels[k]
-        kind, _, name = tag.partition("-")
+    for w, k, p in zip(words, best.tolist(), top, strict=True):
+        kind, _, name = labels[k].partition("-")
         if cur is not None and kind == "I" and name == cur[2]:
-            cur = (cur[0], w.end, name, [*cur[3], float(w.score[k])])
+            cur[3].append(p)
+            cur = (cur[0], w.end, name, cur[3])
             continue
         if cur is not None:
-            spans.append(TagSpan(cur[0], cur[1], cur[2], float(np.mean(cur[3]))))
+            spans.append(TagSpan(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
             cur = None
         if kind in ("B", "I") and name:
-            cur = (w.start, w.end, name, [float(w.score[k])])
+            cur = (w.start, w.end, name, [p])
     if cur is not None:
-        spans.append(TagSpan(cur[0], cur[1], cur[2], float(np.mean(cur[3]))))
+        spans.append(TagSpan(cur[0], cur[1], cur[2], sum(cur[3]) / len(cur[3])))
     return spans
 
 
