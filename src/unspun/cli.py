@@ -435,11 +435,7 @@ def serve(
 
     stderr_console().print(f"unspun {escape(__import__('unspun').__version__)}: serving on "
                            f"http://{escape(host)}:{port}/ ({workers} worker(s); API docs at /docs)")
-    try:
-        run_server(options, settings, host=host, port=port, workers=workers, log_level=log_level)
-    except UnspunError as exc:  # a worker could not start
-        print_error(str(exc))
-        raise typer.Exit(EXIT_FAILED) from None
+    run_server(options, settings, host=host, port=port, workers=workers, log_level=log_level)
 
 
 def build_server_config(*, config: Path | None, api_key_file: Path | None, workers: int,
