@@ -53,7 +53,7 @@ CALL_COST_CHARS = 300
 #: sub-batches handed to each pipeline worker process at once: one running and one waiting in the pool's
 #: queue, so a process that finishes starts the next at once instead of idling while its answers go back
 #: through this process and the next sub-batch comes (one at a time: 75-84 comments/s on 2 workers, p99
-#: 875-900 ms; two: 110-115/s, p99 470-490 ms; benchmarks/README.md)
+#: 875-900 ms; two: 105-120/s, p99 437-530 ms; benchmarks/README.md)
 IN_FLIGHT_PER_PROCESS = 2
 
 
