@@ -33,8 +33,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from unspun.errors import ErrorRecord, to_error_record
-from unspun.server.workers import item_id
+from unspun.errors import ErrorRecord
+from unspun.server.workers import analyze_batch
 
 if TYPE_CHECKING:
     from unspun.document import Document
@@ -196,7 +196,8 @@ class MicroBatcher:
             results: list[Any] = await self.processes.run([job.item for job in part], part[0].options)
         else:
             loop = asyncio.get_running_loop()
-            results = await loop.run_in_executor(self._executor, self._process, part)
+            results = await loop.run_in_executor(self._executor, analyze_batch, self.pipeline_for,
+                                                 [job.item for job in part], part[0].options)
         self.stats.sub_batches += 1
         for job, result in zip(part, results, strict=True):
             if not job.future.done():
@@ -204,23 +205,6 @@ class MicroBatcher:
                     job.future.set_exception(result)
                 else:
                     job.future.set_result(result)
-
-    def _process(self, jobs: list[_Job]) -> list[Any]:
-        """Run a batch (in the worker thread): one `pipe` per distinct options, results in job order."""
-        results: list[Any] = [None] * len(jobs)
-        groups: dict[Options, list[int]] = {}
-        for k, job in enumerate(jobs):
-            groups.setdefault(job.options, []).append(k)
-        for options, indices in groups.items():
-            try:
-                pipeline = self.pipeline_for(options)
-                items = [jobs[k].item for k in indices]
-                for k, result in zip(indices, pipeline.pipe(items, batch_size=len(items)), strict=True):
-                    results[k] = result
-            except Exception as exc:  # a pipeline that cannot be built; pipe itself never raises
-                for k in indices:
-                    results[k] = to_error_record(exc, item_id(jobs[k].item))
-        return results
 
 
 def sub_batches(jobs: list[_Job], max_rows: int) -> list[list[_Job]]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from unspun.document import Document
     from unspun.errors import ErrorRecord
     from unspun.options import Options
+    from unspun.pipeline import Pipeline
     from unspun.readers import Source
 
 #: seconds the pool's processes have to start and load their models together
@@ -67,13 +68,20 @@ def _loaded() -> tuple[int, list[str | None]]:
     return os.getpid(), list(_LOAD_ERRORS)
 
 
+def analyze_batch(pipeline_for: Callable[[Options], Pipeline], items: list[Source | str],
+                  options: Options) -> list[Document | ErrorRecord]:
+    """One sub-batch (documents of the same options) through `pipeline_for(options)`, in order: here or in
+    the batcher's thread. A pipeline that cannot be built gives each document its error record."""
+    try:
+        return list(pipeline_for(options).pipe(items, batch_size=len(items)))
+    except Exception as exc:  # a pipeline that cannot be built; pipe itself never raises
+        return [to_error_record(exc, item_id(item)) for item in items]
+
+
 def _analyze(items: list[Source | str], options: Options) -> list[Document | ErrorRecord]:
     from unspun import cached_pipeline
 
-    try:
-        return list(cached_pipeline(options).pipe(items, batch_size=len(items)))
-    except Exception as exc:  # a pipeline that cannot be built; pipe itself never raises
-        return [to_error_record(exc, item_id(item)) for item in items]
+    return analyze_batch(cached_pipeline, items, options)
 
 
 def item_id(item: Any) -> str:
