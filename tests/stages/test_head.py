@@ -22,7 +22,16 @@ from unspun.heads import HEADS, SEQUENCE, SIGMOID, SOFTMAX, TOKEN, Head, HeadSpe
 from unspun.options import Options
 from unspun.pipeline import _REGISTRY, _STAGE_MODULES, check_order, register_stage, stage_class
 from unspun.stages.encode import ENCODE, EncodeOutput
-from unspun.stages.head import HeadReading, HeadStage, Unit, tag_spans, word_spans, words_of
+from unspun.stages.head import (
+    HeadReading,
+    HeadStage,
+    Unit,
+    Word,
+    bio_path,
+    tag_spans,
+    word_spans,
+    words_of,
+)
 
 TOY = "toy_claims"
 TAGS = ("O", "B-number", "I-number")
@@ -123,6 +132,29 @@ def test_the_registered_stage_is_ordered_like_any_other(toy_registered: None) ->
         check_order([stage_class(n) for n in ("structure", "sentences", TOY)])
     # the shipped model has no toy heads, so the stage says it cannot run here
     assert not ToyClaimsStage.available()
+
+
+def test_tags_decode_as_the_most_probable_valid_sequence() -> None:
+    """A word of a span that dips to O (or to B) is read as part of the span: a span resumes after O only
+    through a B, which the words here make improbable; an I never starts a span."""
+    o, b, i = 0, 1, 2
+    scores = np.array([
+        [0.1, 0.8, 0.1],   # B
+        [0.1, 0.1, 0.8],   # I
+        [0.55, 0.0, 0.45],  # a dip: O by a little
+        [0.2, 0.1, 0.7],   # I: resuming after the dip would need this B
+        [0.1, 0.1, 0.8],   # I
+        [0.9, 0.05, 0.05],  # O
+        [0.3, 0.0, 0.7],   # I after O, with no chance of B: it cannot start a span
+    ])
+    assert bio_path(scores, TAGS) == [b, i, i, i, i, o, o]
+    words = [Word(4 * k, 4 * k + 3, row) for k, row in enumerate(scores)]
+    assert [(t.start, t.end, t.label) for t in tag_spans(words, TAGS)] == [(0, 19, "number")]
+    # the per-word reading would have made three pieces of it; two spans of one label stay apart at a B
+    two = np.array([[0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]])
+    assert bio_path(two, TAGS) == [b, i, b, i]
+    with pytest.raises(ValueError):  # an I-x without its B-x is not a BIO label set
+        bio_path(two[:, :2], ("O", "I-number"))
 
 
 def test_word_spans_and_tags_decode_per_word(tmp_path: Path) -> None:
