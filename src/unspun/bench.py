@@ -3,9 +3,9 @@
 On one corpus (the first N PTC news articles of ``<data>/ptc-semeval2020/train-articles``, written as JSONL):
 
 - **full**: `unspun corpus` with the default pipeline (every installed stage) and 1 and 2 workers, Parquet
-  tables written; model loading is not timed (one worker: loaded before the clock starts; a pool: the
-  time of the same run over a two-record corpus, which is spawning and loading, is subtracted). A worker
-  gets ``threads = cores // workers``, so one worker already runs the encoder on every core;
+  tables written, timed from the first shard's start to the last shard's tables written (the shards'
+  completion markers), so spawning workers and loading models are not timed. A worker gets
+  ``threads = cores // workers``, so one worker already runs the encoder on every core;
 - **full, one thread per worker**: the same with ``Options(threads=1)`` and 1 and 2 workers, in a fresh
   process started with numpy's BLAS and the tokenizer's thread pool held to one thread (`ONE_THREAD_ENV`):
   each worker has the same resources in both runs, so 2 workers / (2 × 1 worker) is the scaling of the
@@ -123,13 +123,13 @@ def write_jsonl(texts: list[str], path: Path) -> Path:
 # -- full pipeline through corpus mode -------------------------------------------------------------------
 
 
-def _corpus_seconds(texts: list[str], work: Path, name: str, workers: int, options: Any) -> float:
-    from unspun.corpus.run import run_corpus
+def working_seconds(out: Path) -> float:
+    """A finished run's working time: from its first shard's start to its last shard's tables written (the
+    shards' completion markers), so spawning the workers and loading their models are left out."""
+    from unspun.corpus.writer import done_results
 
-    feed = write_jsonl(texts, work / f"{name}.jsonl")
-    started = time.perf_counter()
-    run_corpus([str(feed)], work / name, options=options, workers=workers, shard_size=BENCH_SHARD_SIZE)
-    return time.perf_counter() - started
+    results = done_results(out).values()
+    return max(r.finished_at for r in results) - min(r.started_at for r in results)
 
 
 def worker_peak_rss_mb(work: Path, workers: int) -> float:
@@ -140,19 +140,17 @@ def worker_peak_rss_mb(work: Path, workers: int) -> float:
 
 
 def measure_full(texts: list[str], work: Path, workers: int, options: Any) -> float:
-    """Documents per second of `unspun corpus` with `workers`, model loading left out."""
+    """Documents per second of `unspun corpus` with `workers`, over the run's working time."""
     from unspun import cached_pipeline
     from unspun.corpus.executors import worker_options
+    from unspun.corpus.run import run_corpus
 
-    if workers == 1:
-        pipeline = cached_pipeline(worker_options(options, 1)).initialize()
-        pipeline.analyze(texts[0])
-        seconds = _corpus_seconds(texts, work, "full-1", 1, options)
-    else:
-        startup = _corpus_seconds(["Officials said the port will reopen."] * 2, work, f"startup-{workers}",
-                                  workers, options)
-        seconds = _corpus_seconds(texts, work, f"full-{workers}", workers, options) - startup
-    return round(len(texts) / seconds, 2)
+    if workers == 1:  # the one worker is this process: its models load here, before the first shard
+        cached_pipeline(worker_options(options, 1)).initialize().analyze(texts[0])
+    out = work / f"full-{workers}"
+    run_corpus([str(write_jsonl(texts, work / f"full-{workers}.jsonl"))], out, options=options,
+               workers=workers, shard_size=BENCH_SHARD_SIZE)
+    return round(len(texts) / working_seconds(out), 2)
 
 
 @contextmanager

@@ -9,12 +9,14 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 from corpus_inputs import HOSTILE_SITE, build_crawl, landed, record_ids
 from testpaths import FAST_STAGES, ROOT
 
+from unspun.bench import working_seconds
 from unspun.cli import main
 from unspun.corpus.plan import CorpusInputError, Plan
 from unspun.corpus.run import run_corpus
@@ -50,6 +52,10 @@ def test_the_summary_counts_every_record(crawl, tmp_path: Path) -> None:
     markers = done_results(tmp_path / "out").values()
     assert sum(m.records for m in markers) == len(expected)
     assert all(50 < m.peak_rss_mb < 5000 and m.seconds > 0 for m in markers)  # memory in MB, per worker
+    # each shard's tables are written after its work began, and the run's working time (what the bench
+    # times) lies within the whole run's
+    assert all(0 < m.started_at < m.finished_at <= time.time() for m in markers)
+    assert 0 < working_seconds(tmp_path / "out") <= summary.seconds
 
 
 def test_rerunning_a_finished_run_is_a_no_op(crawl, finished) -> None:

@@ -62,7 +62,7 @@ class CorpusStep:
             return done_results(self.out)[shard.name]
         started = time.perf_counter()
         pipeline = cached_pipeline(self.options)
-        result = ShardResult(index=shard.index, size=shard.size)
+        result = ShardResult(index=shard.index, size=shard.size, started_at=time.time())
         rows: dict[str, list[dict[str, Any]]] = {DOCUMENTS: [], SPANS: [], ERRORS: []}
         reasons: Counter[str] = Counter()
         locations: deque[str] = deque()

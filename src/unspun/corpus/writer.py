@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,10 @@ class ShardResult:
     spans: int = 0
     errors_by_reason: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    #: when the shard's work began and when its tables were written (seconds since the epoch): from a run's
+    #: first start to its last finish is its working time, the workers' spawning and model loading left out
+    started_at: float = 0.0
+    finished_at: float = 0.0
     size: int = 0
     #: the peak resident memory of the process that ran the shard, after it (MB)
     peak_rss_mb: float = 0.0
@@ -66,6 +71,7 @@ def write_shard(out: Path, name: str, rows: dict[str, list[dict[str, Any]]], res
         pq.write_table(pa.Table.from_pylist(rows.get(table, []), schema=schema(table)), tmp,
                        compression="zstd")
         os.replace(tmp, final)
+    result.finished_at = time.time()
     _write_atomic(marker_path(out, name), json.dumps(result.to_dict()))
 
 
