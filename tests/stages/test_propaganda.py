@@ -19,7 +19,7 @@ from unspun.heads import PROPAGANDA_TECHNIQUES, SEQUENCE, SIGMOID, SOFTMAX, TOKE
 from unspun.options import Options
 from unspun.stages.encode import ENCODE
 from unspun.stages.head import Word
-from unspun.stages.propaganda import PropagandaStage, word_runs
+from unspun.stages.propaganda import Decision, PropagandaStage, with_repetition, word_runs
 
 LOADED = {"traitors", "treacherous", "cowards"}
 NAME_CALLING = PROPAGANDA_TECHNIQUES.index("Name_Calling,Labeling")
@@ -91,6 +91,22 @@ def test_word_runs_bridge_at_most_gap_words() -> None:
     (run,) = word_runs(words, 0.5, gap=2)
     assert abs(run[2] - np.mean([0.9, 0.8, 0.7, 0.6])) < 1e-9  # the tagged words' mean
     assert word_runs(words, 0.95) == []
+
+
+def test_a_span_said_again_in_the_document_is_read_as_repetition_unless_the_head_is_surer() -> None:
+    document = "Drain the swamp, he said. They cheered. DRAIN THE SWAMP!".lower()
+    probs = {"Repetition": 0.1, "Slogans": 0.5, "Loaded_Language": 0.4}
+    assert with_repetition(probs, "Drain the swamp", document, 0.6)["Repetition"] == 0.6
+    assert with_repetition(probs, " he said", document, 0.6) == probs  # said once
+    assert with_repetition(probs, "Drain the swamp", document, 0.0) == probs  # no rule in the model
+    sure = {"Repetition": 0.1, "Slogans": 0.8, "Loaded_Language": 0.1}
+    lifted = with_repetition(sure, "drain the swamp", document, 0.6)
+    assert max(lifted, key=lifted.__getitem__) == "Slogans" and lifted["Repetition"] == 0.6
+
+
+def test_the_repetition_rule_comes_from_the_model() -> None:
+    assert Decision.from_rule({"span": 0.2, "repeated": 0.6}).repeated == 0.6
+    assert Decision.from_rule({"span": 0.2}).repeated == 0.0  # a model calibrated before the rule
 
 
 # --- the shipped model on the example page -------------------------------------------------------------
