@@ -19,7 +19,14 @@ from unspun.heads import PROPAGANDA_TECHNIQUES, SEQUENCE, SIGMOID, SOFTMAX, TOKE
 from unspun.options import Options
 from unspun.stages.encode import ENCODE
 from unspun.stages.head import Word
-from unspun.stages.propaganda import Decision, PropagandaStage, with_repetition, word_runs
+from unspun.stages.propaganda import (
+    Decision,
+    LengthPrior,
+    PropagandaStage,
+    decided_techniques,
+    with_repetition,
+    word_runs,
+)
 
 LOADED = {"traitors", "treacherous", "cowards"}
 NAME_CALLING = PROPAGANDA_TECHNIQUES.index("Name_Calling,Labeling")
@@ -104,9 +111,26 @@ def test_a_span_said_again_in_the_document_is_read_as_repetition_unless_the_head
     assert max(lifted, key=lifted.__getitem__) == "Slogans" and lifted["Repetition"] == 0.6
 
 
-def test_the_repetition_rule_comes_from_the_model() -> None:
-    assert Decision.from_rule({"span": 0.2, "repeated": 0.6}).repeated == 0.6
-    assert Decision.from_rule({"span": 0.2}).repeated == 0.0  # a model calibrated before the rule
+def test_the_length_prior_weighs_the_heads_probabilities_by_the_spans_length() -> None:
+    prior = LengthPrior((1, 3), {"Loaded_Language": (2.0, 1.0, 0.25), "Doubt": (0.5, 1.0, 2.0)})
+    assert [prior.bucket(p) for p in ("corrupt", "so-called experts here", "are we really to believe this")] \
+        == [0, 1, 2]
+    probs = {"Loaded_Language": 0.5, "Doubt": 0.4, "Slogans": 0.1}
+    short = prior.apply(probs, "corrupt")
+    assert short == pytest.approx({"Loaded_Language": 1.0 / 1.3, "Doubt": 0.2 / 1.3, "Slogans": 0.1 / 1.3})
+    long = prior.apply(probs, "are we really to believe this")
+    assert max(long, key=long.__getitem__) == "Doubt" and sum(long.values()) == pytest.approx(1.0)
+    assert LengthPrior.from_dict(prior.to_dict()) == prior
+
+
+def test_the_technique_rules_come_from_the_model() -> None:
+    prior = {"edges": [1], "ratios": {"Doubt": [0.5, 2.0]}}
+    decision = Decision.from_rule({"span": 0.2, "repeated": 0.6, "length_prior": prior})
+    assert decision.repeated == 0.6 and decision.length == LengthPrior((1,), {"Doubt": (0.5, 2.0)})
+    # a model calibrated before the rules: the head's probabilities as they are
+    assert Decision.from_rule({"span": 0.2}) == Decision(span=0.2)
+    probs = {"Repetition": 0.2, "Doubt": 0.8}
+    assert decided_techniques(probs, "doubt it, doubt it", "doubt it, doubt it", Decision()) == probs
 
 
 # --- the shipped model on the example page -------------------------------------------------------------

@@ -59,3 +59,17 @@ def test_examples_carry_word_targets_and_pooled_spans() -> None:
     assert ex.span is not None and ex.text[ex.span[0] : ex.span[1]] == "corrupt elite"
     assert ex.labels[ptc.TECHNIQUE_HEAD] == PROPAGANDA_TECHNIQUES.index("Name_Calling,Labeling")
     assert "Title" not in ex.text  # the context stays inside the span's paragraph
+
+
+def test_the_length_prior_counts_gold_rows_by_length() -> None:
+    from unspun.training.propaganda_eval import LENGTH_EDGES, length_prior
+
+    text = "corrupt elites and so-called experts who want to take your guns away"
+    spans = [ptc.TechniqueSpan("Loaded_Language", 0, 7), ptc.TechniqueSpan("Loaded_Language", 19, 36),
+             ptc.TechniqueSpan("Appeal_to_fear-prejudice", 37, len(text))]
+    prior = length_prior([ptc.Article("a1", text, spans)])
+    assert prior.edges == LENGTH_EDGES
+    loaded, fear = prior.ratios["Loaded_Language"], prior.ratios["Appeal_to_fear-prejudice"]
+    # one word and two words: Loaded_Language more likely than overall; seven words: the fear appeal
+    assert loaded[0] > 1 and loaded[1] > 1 and fear[0] < 1 and fear[4] > 1
+    assert len(loaded) == len(LENGTH_EDGES) + 1 and set(prior.ratios) == set(PROPAGANDA_TECHNIQUES)

@@ -48,15 +48,53 @@ class Decision:
     #: the least Repetition probability of a span whose text recurs in the document (0: none). Repetition
     #: is the document's doing, which a span's own pieces cannot show; see `with_repetition`.
     repeated: float = 0.0
+    #: how a span's length in words bears on its technique (`LengthPrior`; None: not at all)
+    length: LengthPrior | None = None
 
     @classmethod
     def from_rule(cls, rule: dict[str, Any]) -> Decision:
+        length = rule.get("length_prior")
         return cls(
             float(rule.get("span", DEFAULT_SPAN_THRESHOLD)),
             float(rule.get("also", DEFAULT_ALSO)),
             int(rule.get("gap", DEFAULT_GAP)),
             float(rule.get("repeated", 0.0)),
+            LengthPrior.from_dict(length) if length else None,
         )
+
+
+@dataclass(frozen=True)
+class LengthPrior:
+    """P(technique | the span's length in words) / P(technique), counted on the PTC train articles' gold
+    spans, by length bucket: a bucket holds the lengths up to its edge (after the last edge: longer ones).
+
+    The technique head reads a span's pieces averaged, which keeps what the words are and loses how many
+    there are; but a one-word span is mostly Loaded_Language or Name_Calling, a sentence-long one Doubt,
+    Appeal_to_fear or Causal_Oversimplification. Multiplying the head's probabilities by this ratio (Bayes'
+    rule, with the head taken to have read the words alone) puts the length back: PTC dev TC micro-F1
+    0.442 -> 0.486 by itself, no parameter chosen (docs/DECISIONS.md)."""
+
+    edges: tuple[int, ...]
+    ratios: dict[str, tuple[float, ...]]
+
+    def bucket(self, phrase: str) -> int:
+        words = len(phrase.split())
+        return next((k for k, edge in enumerate(self.edges) if words <= edge), len(self.edges))
+
+    def apply(self, probs: dict[str, float], phrase: str) -> dict[str, float]:
+        k = self.bucket(phrase)
+        weighted = {label: p * self.ratios[label][k] if label in self.ratios else p
+                    for label, p in probs.items()}
+        total = sum(weighted.values())
+        return {label: p / total for label, p in weighted.items()} if total > 0 else probs
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"edges": list(self.edges), "ratios": {k: list(v) for k, v in self.ratios.items()}}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LengthPrior:
+        return cls(tuple(int(e) for e in data["edges"]),
+                   {k: tuple(float(x) for x in v) for k, v in data["ratios"].items()})
 
 
 @dataclass(frozen=True)
@@ -144,9 +182,18 @@ def technique_spans(
             continue
         probs = {label: float(p) for label, p in zip(labels, r.probs[TECHNIQUE_HEAD], strict=True)}
         phrase = text[start - text_start : end - text_start]
-        probs = with_repetition(probs, phrase, lowered, decision.repeated)
-        out.append(TechniqueSpan(start, end, score, probs))
+        out.append(TechniqueSpan(start, end, score, decided_techniques(probs, phrase, lowered, decision)))
     return out
+
+
+def decided_techniques(
+    probs: dict[str, float], phrase: str, document_lower: str, decision: Decision
+) -> dict[str, float]:
+    """The technique head's probabilities for a span, with what the head cannot see put back: the span's
+    length (`LengthPrior`), then whether it recurs in the document (`with_repetition`)."""
+    if decision.length is not None:
+        probs = decision.length.apply(probs, phrase)
+    return with_repetition(probs, phrase, document_lower, decision.repeated)
 
 
 @register_stage

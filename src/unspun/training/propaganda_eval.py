@@ -21,7 +21,14 @@ import numpy as np
 
 from unspun.heads import PROPAGANDA_TECHNIQUES, Head, task_heads
 from unspun.stages.head import HeadReading, Word, read_ranges, words_of
-from unspun.stages.propaganda import SPANS_HEAD, TECHNIQUE_HEAD, Decision, span_runs, with_repetition
+from unspun.stages.propaganda import (
+    SPANS_HEAD,
+    TECHNIQUE_HEAD,
+    Decision,
+    LengthPrior,
+    decided_techniques,
+    span_runs,
+)
 from unspun.training import metrics as M
 from unspun.training import ptc
 
@@ -30,6 +37,8 @@ DATASET = "ptc-semeval2020"
 #: span thresholds and word gaps tried when calibrating on the held-out train articles
 SPAN_GRID = tuple(round(x, 2) for x in np.arange(0.05, 0.71, 0.05))
 GAP_GRID = (0, 1, 2)
+#: the length buckets of the technique prior: spans of up to 1, 2, 3, 5, 8, 13 words, and longer ones
+LENGTH_EDGES = (1, 2, 3, 5, 8, 13)
 #: least Repetition probabilities of a recurring span tried (0: the head's own)
 REPEATED_GRID = (0.0, *(round(x, 1) for x in np.arange(0.1, 1.01, 0.1)))
 
@@ -76,8 +85,8 @@ def gold_si(articles: list[ptc.Article]) -> dict[str, list[tuple[int, int]]]:
 def technique_predictions(
     read: list[ArticleReading], heads: dict[str, Head], decision: Decision
 ) -> tuple[list[str], list[str]]:
-    """Gold and predicted technique per gold row (a span with k gold rows: the k most likely), with the
-    stage's Repetition rule (`with_repetition`)."""
+    """Gold and predicted technique per gold row (a span with k gold rows: the k most likely), decided as the
+    stage decides (`decided_techniques`: the length prior and the Repetition rule)."""
     head = {TECHNIQUE_HEAD: heads[TECHNIQUE_HEAD]}
     labels = heads[TECHNIQUE_HEAD].labels
     gold: list[str] = []
@@ -95,7 +104,7 @@ def technique_predictions(
                 res = read_ranges(reading.encoded, [(start, min(end, reading.end))], head)[0]
                 if res is not None:
                     probs = dict(zip(labels, res.probs[TECHNIQUE_HEAD].tolist(), strict=True))
-                    probs = with_repetition(probs, r.article.text[start:end], lowered, decision.repeated)
+                    probs = decided_techniques(probs, r.article.text[start:end], lowered, decision)
                     ranked = sorted(probs, key=lambda label: -probs[label])
             ranked = ranked or [PROPAGANDA_TECHNIQUES[0]] * len(techs)
             gold += techs
@@ -127,13 +136,34 @@ def run(data: Path, split: str, model_dir: Path | None = None, limit: int | None
         },
         "gold_spans": sum(len(v) for v in gold_spans.values()),
         "gold_technique_rows": len(gold),
-        "decision": {"span": decision.span, "gap": decision.gap, "repeated": decision.repeated},
+        "decision": {"span": decision.span, "gap": decision.gap, "repeated": decision.repeated,
+                     "length_prior": decision.length is not None},
     }
 
 
+def length_prior(articles: list[ptc.Article]) -> LengthPrior:
+    """P(technique | length bucket) / P(technique) over the articles' gold technique rows, each count one
+    more than seen (no bucket rules a technique out)."""
+    edges = LENGTH_EDGES
+    counts = {t: [1.0] * (len(edges) + 1) for t in PROPAGANDA_TECHNIQUES}
+    bucket = LengthPrior(edges, {}).bucket
+    for a in articles:
+        for s in a.spans:
+            if s.end > s.start:
+                counts[s.technique][bucket(a.text[s.start : s.end])] += 1
+    total = sum(map(sum, counts.values()))
+    in_bucket = [sum(c[k] for c in counts.values()) for k in range(len(edges) + 1)]
+    ratios = {
+        t: tuple(round((c[k] / in_bucket[k]) / (sum(c) / total), 4) for k in range(len(edges) + 1))
+        for t, c in counts.items()
+    }
+    return LengthPrior(edges, ratios)
+
+
 def calibrate_propaganda(model_dir: Path, data: Path) -> dict[str, Any]:
-    """On the held-out train articles ("val"): the span threshold and word gap with the best SI F1, and the
-    least Repetition probability of a recurring span (`with_repetition`) with the best TC micro-F1."""
+    """The decision rule: the span threshold and word gap with the best SI F1 on the held-out train articles
+    ("val"); the length prior counted on the train articles; the least Repetition probability of a recurring
+    span (`with_repetition`) with the best TC micro-F1 on val, the length prior applied."""
     articles = ptc.load_articles(data, "val")
     read = read_articles(articles, model_dir)
     gold = gold_si(articles)
@@ -144,16 +174,19 @@ def calibrate_propaganda(model_dir: Path, data: Path) -> dict[str, Any]:
             if f1 > best[0]:
                 best = (f1, span, gap)
     _, heads, _ = task_heads(model_dir, "propaganda")
-    by_least: dict[float, float] = {}
-    for least in REPEATED_GRID:  # in increasing order: a tie keeps the smaller change
-        rows = technique_predictions(read, heads, Decision(repeated=least))
-        micro = M.tc_scores(*rows, PROPAGANDA_TECHNIQUES)["micro_f1"]
+    length = length_prior(ptc.load_articles(data, "train"))
+
+    def val_tc(decision: Decision) -> float:
+        micro = M.tc_scores(*technique_predictions(read, heads, decision), PROPAGANDA_TECHNIQUES)["micro_f1"]
         assert isinstance(micro, float)
-        by_least[least] = micro
-    repeated = max(by_least, key=lambda least: (by_least[least], -least))
+        return micro
+
+    by_least = {least: val_tc(Decision(repeated=least, length=length)) for least in REPEATED_GRID}
+    repeated = max(by_least, key=lambda least: (by_least[least], -least))  # a tie keeps the smaller change
     return {"span": best[1], "gap": best[2], "also": Decision().also, "repeated": repeated,
-            "val_si_f1": round(best[0], 4), "val_tc_micro_f1": round(by_least[repeated], 4),
-            "val_tc_micro_f1_without_repeated": round(by_least[0.0], 4)}
+            "length_prior": length.to_dict(), "val_si_f1": round(best[0], 4),
+            "val_tc_micro_f1": round(by_least[repeated], 4),
+            "val_tc_micro_f1_head_alone": round(val_tc(Decision()), 4)}
 
 
 def format_text(res: dict[str, Any]) -> str:
