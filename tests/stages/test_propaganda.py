@@ -106,6 +106,9 @@ def test_a_span_said_again_in_the_document_is_read_as_repetition_unless_the_head
     assert with_repetition(probs, "Drain the swamp", document, 0.6)["Repetition"] == 0.6
     assert with_repetition(probs, " he said", document, 0.6) == probs  # said once
     assert with_repetition(probs, "Drain the swamp", document, 0.0) == probs  # no rule in the model
+    # stop words recur in any text: their recurrence is no Repetition
+    assert with_repetition(probs, "the", document, 0.6) == probs
+    assert with_repetition(probs, "or we", "or we go, or we stay", 0.6) == probs
     sure = {"Repetition": 0.1, "Slogans": 0.8, "Loaded_Language": 0.1}
     lifted = with_repetition(sure, "drain the swamp", document, 0.6)
     assert max(lifted, key=lifted.__getitem__) == "Slogans" and lifted["Repetition"] == 0.6
