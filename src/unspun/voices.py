@@ -48,8 +48,9 @@ def voice_at(doc: Document, start: int, end: int) -> str:
     """The innermost voice of `text[start:end]`: a quoted speaker's words inside an article are theirs,
     a comment is its commenter's, a republished passage is its outlet's, the rest is the author's."""
     for quote in doc.layers.get(QUOTES, []):
-        speaker = quote_speaker(quote)
-        if speaker and quote.label in ("direct", "mixed") and quote.contains(start, end):
-            return quoted(speaker.get("text"))
+        if quote.label in ("direct", "mixed") and quote.contains(start, end):
+            speaker = quote_speaker(quote)
+            if speaker:
+                return quoted(speaker.get("text"))
     segment = enclosing_structure(doc, start, end)
     return structure_voice(segment) if segment is not None else AUTHOR
