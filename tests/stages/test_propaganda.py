@@ -23,6 +23,7 @@ from unspun.stages.propaganda import (
     Decision,
     LengthPrior,
     PropagandaStage,
+    Recurrence,
     decided_techniques,
     with_repetition,
     word_runs,
@@ -101,17 +102,26 @@ def test_word_runs_bridge_at_most_gap_words() -> None:
 
 
 def test_a_span_said_again_in_the_document_is_read_as_repetition_unless_the_head_is_surer() -> None:
-    document = "Drain the swamp, he said. They cheered. DRAIN THE SWAMP!".lower()
+    document = Recurrence("Drain the swamp, he said. They cheered. DRAIN THE SWAMP! The swamps drained.")
     probs = {"Repetition": 0.1, "Slogans": 0.5, "Loaded_Language": 0.4}
     assert with_repetition(probs, "Drain the swamp", document, 0.6)["Repetition"] == 0.6
     assert with_repetition(probs, " he said", document, 0.6) == probs  # said once
     assert with_repetition(probs, "Drain the swamp", document, 0.0) == probs  # no rule in the model
     # stop words recur in any text: their recurrence is no Repetition
     assert with_repetition(probs, "the", document, 0.6) == probs
-    assert with_repetition(probs, "or we", "or we go, or we stay", 0.6) == probs
+    assert with_repetition(probs, "or we", Recurrence("or we go, or we stay"), 0.6) == probs
     sure = {"Repetition": 0.1, "Slogans": 0.8, "Loaded_Language": 0.1}
     lifted = with_repetition(sure, "drain the swamp", document, 0.6)
     assert max(lifted, key=lifted.__getitem__) == "Slogans" and lifted["Repetition"] == 0.6
+
+
+def test_recurrence_counts_whole_words_in_order() -> None:
+    document = Recurrence("Drain the swamp, he said. They cheered. DRAIN THE SWAMP! The swamps drained.")
+    assert document.count("drain the swamp") == 2
+    assert document.count("swamp") == 2  # not inside "swamps"
+    assert document.count("the swamp drain") == 0
+    assert document.count("Drain", enough=5) == 2 and document.count("drained") == 1
+    assert document.count("…") == 0  # no word
 
 
 def test_the_length_prior_weighs_the_heads_probabilities_by_the_spans_length() -> None:
@@ -133,7 +143,7 @@ def test_the_technique_rules_come_from_the_model() -> None:
     # a model calibrated before the rules: the head's probabilities as they are
     assert Decision.from_rule({"span": 0.2}) == Decision(span=0.2)
     probs = {"Repetition": 0.2, "Doubt": 0.8}
-    assert decided_techniques(probs, "doubt it, doubt it", "doubt it, doubt it", Decision()) == probs
+    assert decided_techniques(probs, "doubt it", Recurrence("doubt it, doubt it"), Decision()) == probs
 
 
 # --- the shipped model on the example page -------------------------------------------------------------

@@ -4,8 +4,9 @@ Span-then-classify (docs/DECISIONS.md): the token head `propaganda_spans` scores
 technique span"; runs of words at or above the span threshold become spans; the sequence head
 `propaganda_technique` then reads each span's pooled pieces and names its technique. Techniques overlap in
 the corpus, so a span also lists the runner-up techniques whose probability reaches `also` (attrs
-`techniques`). A span said again elsewhere in the document is read as Repetition unless the head is surer
-of another technique (`with_repetition`). The decision rule (span threshold, word gap, the Repetition floor)
+`techniques`). The technique also reads what the head cannot see in a span's averaged pieces
+(`decided_techniques`): its length in words (`LengthPrior`) and whether it is said again elsewhere in the
+document (`with_repetition`). The decision rule (span threshold, word gap, length prior, Repetition floor)
 was chosen on held-out PTC train articles and ships in the model's config.json (`decisions["propaganda"]`);
 `Options.thresholds["propaganda"]` replaces the span threshold. `evaluate propaganda` runs these same
 functions.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
@@ -40,8 +41,9 @@ DEFAULT_GAP = 0
 #: a span needs this many letters or digits: a lone "a" or "is" carries no technique
 MIN_SPAN_ALNUM = 3
 REPETITION = "Repetition"
-#: a word, for telling content words from stop words (letters, with an inner apostrophe)
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+#: a word, for matching phrases and telling content words from stop words (letters or digits, with an
+#: inner apostrophe)
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
 
 
 @dataclass(frozen=True)
@@ -146,11 +148,45 @@ def span_runs(
     ]
 
 
+class Recurrence:
+    """How often a phrase's words occur, in order and case aside, in one document's words.
+
+    The document's words are indexed on the first look-up; a phrase is found through its rarest word, so a
+    page of a million characters with thousands of spans costs what its words do, not characters times
+    spans."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def _index(self) -> tuple[list[str], dict[str, list[int]]]:
+        words = [w.lower() for w in _WORD.findall(self.text)]
+        at: dict[str, list[int]] = {}
+        for k, word in enumerate(words):
+            at.setdefault(word, []).append(k)
+        return words, at
+
+    def count(self, phrase: str, enough: int = 2) -> int:
+        """Occurrences of the phrase's words as a run of the document's words (counting stops at `enough`)."""
+        wanted = [w.lower() for w in _WORD.findall(phrase)]
+        if not wanted:
+            return 0
+        words, at = self._index
+        j = min(range(len(wanted)), key=lambda i: len(at.get(wanted[i], ())))
+        found = 0
+        for k in at.get(wanted[j], ()):
+            if k >= j and words[k - j : k - j + len(wanted)] == wanted:
+                found += 1
+                if found >= enough:
+                    break
+        return found
+
+
 def with_repetition(
-    probs: dict[str, float], phrase: str, document_lower: str, least: float
+    probs: dict[str, float], phrase: str, recurrence: Recurrence, least: float
 ) -> dict[str, float]:
     """`probs` with Repetition raised to at least `least` when `phrase` occurs more than once in the
-    document (case aside); unchanged when `least` is 0.
+    document (`recurrence`: its words, case aside); unchanged when `least` is 0.
 
     The technique head reads a span's own pieces, so it cannot see that the span is said again elsewhere,
     which is what Repetition is: on PTC dev it named 12 % of the Repetition spans. Of the gold Repetition
@@ -158,8 +194,7 @@ def with_repetition(
     spans are Repetition; `least` was chosen on the held-out train articles (docs/DECISIONS.md)."""
     if least <= 0 or REPETITION not in probs:
         return probs
-    needle = phrase.strip().lower()
-    if not has_content_word(needle) or document_lower.count(needle) < 2:
+    if not has_content_word(phrase) or recurrence.count(phrase) < 2:
         return probs
     return {**probs, REPETITION: max(probs[REPETITION], least)}
 
@@ -180,18 +215,18 @@ def _stop_words() -> frozenset[str]:
 
 def technique_spans(
     reading: HeadReading, heads: dict[str, Head], decision: Decision, text: str, text_start: int = 0,
-    document_lower: str | None = None,
+    recurrence: Recurrence | None = None,
 ) -> list[TechniqueSpan]:
     """Decode one reading (a segment read by the span head) into technique spans.
 
-    `text` is the document text, or a part of it that starts at character `text_start`; `document_lower`
-    is the whole document's text in lower case (default: `text`'s), where a span's recurrence is counted."""
+    `text` is the document text, or a part of it that starts at character `text_start`; `recurrence` is the
+    whole document's word index (default: `text`'s), where a span's recurrence is counted."""
     runs = span_runs(words_of(reading, SPANS_HEAD, text, text_start), decision, text, text_start)
     if not runs or reading.encoded is None:
         return []
     technique = {TECHNIQUE_HEAD: heads[TECHNIQUE_HEAD]}
     labels = heads[TECHNIQUE_HEAD].labels
-    lowered = text.lower() if document_lower is None else document_lower
+    recurrence = Recurrence(text) if recurrence is None else recurrence
     out = []
     for (start, end, score), r in zip(
         runs, read_ranges(reading.encoded, [(s, e) for s, e, _ in runs], technique), strict=True
@@ -200,18 +235,18 @@ def technique_spans(
             continue
         probs = {label: float(p) for label, p in zip(labels, r.probs[TECHNIQUE_HEAD], strict=True)}
         phrase = text[start - text_start : end - text_start]
-        out.append(TechniqueSpan(start, end, score, decided_techniques(probs, phrase, lowered, decision)))
+        out.append(TechniqueSpan(start, end, score, decided_techniques(probs, phrase, recurrence, decision)))
     return out
 
 
 def decided_techniques(
-    probs: dict[str, float], phrase: str, document_lower: str, decision: Decision
+    probs: dict[str, float], phrase: str, recurrence: Recurrence, decision: Decision
 ) -> dict[str, float]:
     """The technique head's probabilities for a span, with what the head cannot see put back: the span's
     length (`LengthPrior`), then whether it recurs in the document (`with_repetition`)."""
     if decision.length is not None:
         probs = decision.length.apply(probs, phrase)
-    return with_repetition(probs, phrase, document_lower, decision.repeated)
+    return with_repetition(probs, phrase, recurrence, decision.repeated)
 
 
 @register_stage
@@ -225,9 +260,9 @@ class PropagandaStage(HeadStage):
     def set_annotations(self, doc: Document, result: list[HeadReading]) -> None:
         layer = doc.layer(PROPAGANDA)
         decision = Decision.from_rule(self.decision())
-        lowered = doc.text.lower()
+        recurrence = Recurrence(doc.text)  # indexed only if a span is looked up
         for reading in result:
-            for t in technique_spans(reading, self.heads, decision, doc.text, document_lower=lowered):
+            for t in technique_spans(reading, self.heads, decision, doc.text, recurrence=recurrence):
                 ranked = sorted(t.technique_probs.items(), key=lambda kv: -kv[1])
                 also = [name for name, p in ranked[1:] if p >= decision.also]
                 attrs = {

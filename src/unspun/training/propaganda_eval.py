@@ -26,6 +26,7 @@ from unspun.stages.propaganda import (
     TECHNIQUE_HEAD,
     Decision,
     LengthPrior,
+    Recurrence,
     decided_techniques,
     span_runs,
 )
@@ -92,7 +93,7 @@ def technique_predictions(
     gold: list[str] = []
     pred: list[str] = []
     for r in read:
-        lowered = r.article.text.lower()
+        recurrence = Recurrence(r.article.text)
         groups: dict[tuple[int, int], list[str]] = {}
         for s in r.article.spans:
             if s.end > s.start:
@@ -104,7 +105,7 @@ def technique_predictions(
                 res = read_ranges(reading.encoded, [(start, min(end, reading.end))], head)[0]
                 if res is not None:
                     probs = dict(zip(labels, res.probs[TECHNIQUE_HEAD].tolist(), strict=True))
-                    probs = decided_techniques(probs, r.article.text[start:end], lowered, decision)
+                    probs = decided_techniques(probs, r.article.text[start:end], recurrence, decision)
                     ranked = sorted(probs, key=lambda label: -probs[label])
             ranked = ranked or [PROPAGANDA_TECHNIQUES[0]] * len(techs)
             gold += techs
