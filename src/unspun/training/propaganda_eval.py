@@ -1,11 +1,12 @@
 """`unspun evaluate propaganda`: the shipped model on the Propaganda Techniques Corpus with SemEval-2020 Task
-11's own metrics; the span threshold's calibration; the quality gate's figures.
+11's own metrics; the decision rule's calibration; the quality gate's figures.
 
 Articles are read as the pipeline reads a page: each paragraph (line) is one encoder text, and the
 propaganda stage's own functions (`stages.propaganda`) decode its spans. Span identification (SI) scores the
 decoded spans against the gold spans of any technique; technique classification (TC) names the technique of
-each gold span from its pooled pieces in its paragraph (a span with k gold techniques gets the model's k
-most likely). Runs on the int8 model with onnxruntime: no torch.
+each gold span as the stage does: from its pooled pieces in its paragraph, its length and its recurrence in
+the article (`decided_techniques`; a span with k gold techniques gets the k most likely). Runs on the int8
+model with onnxruntime: no torch.
 """
 
 from __future__ import annotations
