@@ -99,6 +99,9 @@ def test_word_runs_bridge_at_most_gap_words() -> None:
     (run,) = word_runs(words, 0.5, gap=2)
     assert abs(run[2] - np.mean([0.9, 0.8, 0.7, 0.6])) < 1e-9  # the tagged words' mean
     assert word_runs(words, 0.95) == []
+    # hysteresis: runs grown at 0.5 are kept only where a word reaches the peak
+    assert [(s, e) for s, e, _ in word_runs(words, 0.5, peak=0.75)] == [(0, 7)]
+    assert [(s, e) for s, e, _ in word_runs(words, 0.5, gap=2, peak=0.85)] == [(0, 27)]
 
 
 def test_a_span_said_again_in_the_document_is_read_as_repetition_unless_the_head_is_surer() -> None:
@@ -140,6 +143,7 @@ def test_the_technique_rules_come_from_the_model() -> None:
     prior = {"edges": [1], "ratios": {"Doubt": [0.5, 2.0]}}
     decision = Decision.from_rule({"span": 0.2, "repeated": 0.6, "length_prior": prior})
     assert decision.repeated == 0.6 and decision.length == LengthPrior((1,), {"Doubt": (0.5, 2.0)})
+    assert Decision.from_rule({"span": 0.15, "gap": 0, "peak": 0.3}) == Decision(span=0.15, gap=0, peak=0.3)
     # a model calibrated before the rules: the head's probabilities as they are
     assert Decision.from_rule({"span": 0.2}) == Decision(span=0.2)
     probs = {"Repetition": 0.2, "Doubt": 0.8}

@@ -1,15 +1,15 @@
 """The propaganda stage: spans using one of SemEval-2020 Task 11's 14 persuasion techniques, in whose voice.
 
 Span-then-classify (docs/DECISIONS.md): the token head `propaganda_spans` scores every word "inside a
-technique span"; runs of words at or above the span threshold become spans; the sequence head
-`propaganda_technique` then reads each span's pooled pieces and names its technique. Techniques overlap in
-the corpus, so a span also lists the runner-up techniques whose probability reaches `also` (attrs
-`techniques`). The technique also reads what the head cannot see in a span's averaged pieces
+technique span"; runs of words at or above the span threshold that reach the peak somewhere become spans;
+the sequence head `propaganda_technique` then reads each span's pooled pieces and names its technique.
+Techniques overlap in the corpus, so a span also lists the runner-up techniques whose probability reaches
+`also` (attrs `techniques`). The technique also reads what the head cannot see in a span's averaged pieces
 (`decided_techniques`): its length in words (`LengthPrior`) and whether it is said again elsewhere in the
-document (`with_repetition`). The decision rule (span threshold, word gap, length prior, Repetition floor)
-was chosen on held-out PTC train articles and ships in the model's config.json (`decisions["propaganda"]`);
-`Options.thresholds["propaganda"]` replaces the span threshold. `evaluate propaganda` runs these same
-functions.
+document (`with_repetition`). The decision rule (span threshold, word gap, peak, length prior, Repetition
+floor) was chosen on held-out PTC train articles and ships in the model's config.json
+(`decisions["propaganda"]`); `Options.thresholds["propaganda"]` replaces the span threshold. `evaluate
+propaganda` runs these same functions.
 
 Each span carries its voice (`unspun.voices`): a technique inside a republished passage is the quoted
 outlet's, inside a comment the commenter's, elsewhere the author's.
@@ -51,6 +51,9 @@ class Decision:
     span: float = DEFAULT_SPAN_THRESHOLD
     also: float = DEFAULT_ALSO
     gap: int = DEFAULT_GAP
+    #: the score a run must reach somewhere to be a span: a run is grown from words at `span` or above but
+    #: begins only where the head is surer (hysteresis; 0: any run). Chosen with `span` and `gap`.
+    peak: float = 0.0
     #: the least Repetition probability of a span whose text recurs in the document (0: none). Repetition
     #: is the document's doing, which a span's own pieces cannot show; see `with_repetition`.
     repeated: float = 0.0
@@ -64,6 +67,7 @@ class Decision:
             float(rule.get("span", DEFAULT_SPAN_THRESHOLD)),
             float(rule.get("also", DEFAULT_ALSO)),
             int(rule.get("gap", DEFAULT_GAP)),
+            float(rule.get("peak", 0.0)),
             float(rule.get("repeated", 0.0)),
             LengthPrior.from_dict(length) if length else None,
         )
@@ -117,9 +121,11 @@ class TechniqueSpan:
         return max(self.technique_probs, key=self.technique_probs.__getitem__)
 
 
-def word_runs(words: list[Word], threshold: float, gap: int = 0) -> list[tuple[int, int, float]]:
-    """Runs of consecutive words scoring at or above `threshold` (bridging up to `gap` words below it), as
-    (start, end, mean score of the run's tagged words)."""
+def word_runs(
+    words: list[Word], threshold: float, gap: int = 0, peak: float = 0.0
+) -> list[tuple[int, int, float]]:
+    """Runs of consecutive words scoring at or above `threshold` (bridging up to `gap` words below it) in
+    which some word reaches `peak`, as (start, end, mean score of the run's tagged words)."""
     runs: list[tuple[int, int, float]] = []
     cur: list[Word] = []
     below = 0
@@ -131,7 +137,8 @@ def word_runs(words: list[Word], threshold: float, gap: int = 0) -> list[tuple[i
         below += 1
         if cur and (w is None or below > gap):
             tagged = [float(x.score[0]) for x in cur]
-            runs.append((cur[0].start, cur[-1].end, float(np.mean(tagged))))
+            if max(tagged) >= peak:
+                runs.append((cur[0].start, cur[-1].end, float(np.mean(tagged))))
             cur = []
     return runs
 
@@ -140,10 +147,10 @@ def span_runs(
     words: list[Word], decision: Decision, text: str, text_start: int = 0
 ) -> list[tuple[int, int, float]]:
     """The decided spans of a reading's words: runs at or above the span threshold, bridging up to `gap`
-    words, with at least MIN_SPAN_ALNUM letters or digits."""
+    words, that reach `peak` somewhere, with at least MIN_SPAN_ALNUM letters or digits."""
     return [
         (s, e, p)
-        for s, e, p in word_runs(words, decision.span, decision.gap)
+        for s, e, p in word_runs(words, decision.span, decision.gap, decision.peak)
         if sum(c.isalnum() for c in text[s - text_start : e - text_start]) >= MIN_SPAN_ALNUM
     ]
 

@@ -36,9 +36,10 @@ from unspun.training import ptc
 
 DEFAULT_DATA = Path("../shared/data")
 DATASET = "ptc-semeval2020"
-#: span thresholds and word gaps tried when calibrating on the held-out train articles
+#: span thresholds, word gaps and run peaks tried when calibrating on the held-out train articles
 SPAN_GRID = tuple(round(x, 2) for x in np.arange(0.05, 0.71, 0.05))
 GAP_GRID = (0, 1, 2)
+PEAK_GRID = tuple(round(x, 2) for x in np.arange(0.0, 0.71, 0.05))
 #: the length buckets of the technique prior: spans of up to 1, 2, 3, 5, 8, 13 words, and longer ones
 LENGTH_EDGES = (1, 2, 3, 5, 8, 13)
 #: least Repetition probabilities of a recurring span tried (0: the head's own)
@@ -138,8 +139,8 @@ def run(data: Path, split: str, model_dir: Path | None = None, limit: int | None
         },
         "gold_spans": sum(len(v) for v in gold_spans.values()),
         "gold_technique_rows": len(gold),
-        "decision": {"span": decision.span, "gap": decision.gap, "repeated": decision.repeated,
-                     "length_prior": decision.length is not None},
+        "decision": {"span": decision.span, "gap": decision.gap, "peak": decision.peak,
+                     "repeated": decision.repeated, "length_prior": decision.length is not None},
     }
 
 
@@ -163,18 +164,20 @@ def length_prior(articles: list[ptc.Article]) -> LengthPrior:
 
 
 def calibrate_propaganda(model_dir: Path, data: Path) -> dict[str, Any]:
-    """The decision rule: the span threshold and word gap with the best SI F1 on the held-out train articles
-    ("val"); the length prior counted on the train articles; the least Repetition probability of a recurring
-    span (`with_repetition`) with the best TC micro-F1 on val, the length prior applied."""
+    """The decision rule: the span threshold, word gap and run peak with the best SI F1 on the held-out train
+    articles ("val"; a tie keeps the lower peak); the length prior counted on the train articles; the least
+    Repetition probability of a recurring span (`with_repetition`) with the best TC micro-F1 on val, the
+    length prior applied."""
     articles = ptc.load_articles(data, "val")
     read = read_articles(articles, model_dir)
     gold = gold_si(articles)
-    best: tuple[float, float, int] = (-1.0, 0.5, 0)
-    for gap in GAP_GRID:
-        for span in SPAN_GRID:
-            f1 = M.si_scores(predicted_spans(read, Decision(span=span, gap=gap)), gold)["f1"]
-            if f1 > best[0]:
-                best = (f1, span, gap)
+    best: tuple[float, float, int, float] = (-1.0, 0.5, 0, 0.0)
+    for peak in PEAK_GRID:
+        for gap in GAP_GRID:
+            for span in (s for s in SPAN_GRID if s <= peak or peak == 0):
+                f1 = M.si_scores(predicted_spans(read, Decision(span=span, gap=gap, peak=peak)), gold)["f1"]
+                if f1 > best[0]:
+                    best = (f1, span, gap, peak)
     _, heads, _ = task_heads(model_dir, "propaganda")
     length = length_prior(ptc.load_articles(data, "train"))
 
@@ -185,7 +188,7 @@ def calibrate_propaganda(model_dir: Path, data: Path) -> dict[str, Any]:
 
     by_least = {least: val_tc(Decision(repeated=least, length=length)) for least in REPEATED_GRID}
     repeated = max(by_least, key=lambda least: (by_least[least], -least))  # a tie keeps the smaller change
-    return {"span": best[1], "gap": best[2], "also": Decision().also, "repeated": repeated,
+    return {"span": best[1], "gap": best[2], "peak": best[3], "also": Decision().also, "repeated": repeated,
             "length_prior": length.to_dict(), "val_si_f1": round(best[0], 4),
             "val_tc_micro_f1": round(by_least[repeated], 4),
             "val_tc_micro_f1_head_alone": round(val_tc(Decision()), 4)}
