@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from unspun.encoder import CONFIG_FILE, Encoded
+from unspun.encoder import CONFIG_FILE
 from unspun.errors import ModelMissingError
 
 HEADS_FILE = "heads.npz"
@@ -127,7 +127,8 @@ PROPAGANDA_TECHNIQUES: tuple[str, ...] = (
 )
 # Span-then-classify (docs/DECISIONS.md): one logit per word-piece, "inside a technique span" (any
 # technique: spans of different techniques overlap), then the technique of each span read from its pooled
-# pieces.
+# pieces. Each piece is read alone: a context reader (as the quotes tagger's) was tried and not kept
+# (docs/DECISIONS.md).
 register_head(HeadSpec("propaganda_spans", "propaganda", TOKEN, ("propaganda",), SIGMOID))
 register_head(HeadSpec("propaganda_technique", "propaganda", SEQUENCE, PROPAGANDA_TECHNIQUES, SOFTMAX))
 
@@ -336,14 +337,6 @@ def write_heads(model_dir: Path, heads: list[Head], config: dict[str, Any]) -> N
     plain = [h for h in heads if h.context is None]
     cfg = {"hidden_size": int(plain[0].weight.shape[1]) if plain else 0, **config, "heads": specs}
     (d / CONFIG_FILE).write_text(json.dumps(cfg, indent=1) + "\n", "utf-8")
-
-
-def pool(enc: Encoded, start: int, end: int) -> np.ndarray | None:
-    """Mean state of the pieces inside [start, end); None when the range holds no piece."""
-    idx = enc.pieces_in(start, end)
-    if len(idx) == 0:
-        return None
-    return enc.states[idx].mean(axis=0)
 
 
 def word_scores(piece_scores: np.ndarray, piece_word: np.ndarray, n_words: int) -> np.ndarray:

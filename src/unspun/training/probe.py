@@ -167,16 +167,15 @@ def fit_context_head(
     validate: Any = None,
 ) -> Head:
     """A token head that reads its neighbours: each text's frozen piece states layer-normalised, dilated
-    convolutions over them, and the linear layer over both, fitted by Adam on the head's softmax loss.
-    Pieces past a text's end are zeroed after every layer, as the run-time reader pads each text alone.
+    convolutions over them, and the linear layer over both, fitted by Adam on the head's loss (softmax
+    cross-entropy, or sigmoid binary cross-entropy over the text's pieces). Pieces past a text's end are
+    zeroed after every layer, as the run-time reader pads each text alone, and carry no loss.
     With `validate` (a fitted Head -> score), the pass with the best score is kept."""
     import torch
     import torch.nn.functional as F
 
     from unspun.training.train import IGNORE, word_to_pieces
 
-    if spec.loss != SOFTMAX:
-        raise UnspunError(f"head {spec.name!r}: a context reader is fitted for softmax heads only")
     torch.manual_seed(seed)
     rows = []
     for f, st in zip(feats, states, strict=True):
@@ -226,7 +225,7 @@ def fit_context_head(
             for conv in convs:
                 h = F.dropout(torch.relu(conv(h)) * mask, CONTEXT_DROPOUT, training=True)
             logits = linear(torch.cat([h.transpose(1, 2), normed], dim=-1))
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=IGNORE)
+            loss = _context_loss(spec, logits, y, mask[:, 0, :])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -239,6 +238,21 @@ def fit_context_head(
             best = (score, head)
     assert best is not None
     return best[1]
+
+
+def _context_loss(spec: HeadSpec, logits: Any, y: Any, inside: Any) -> Any:
+    """A context head's loss over a padded batch: (texts, pieces, k) logits, targets padded with IGNORE,
+    `inside` (texts, pieces) 1 on the texts' own pieces."""
+    import torch.nn.functional as F
+
+    from unspun.training.train import IGNORE
+
+    if spec.loss == SOFTMAX:
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=IGNORE)
+    # a one-label head's targets are (texts, pieces); padding's IGNORE carries no loss (`inside`)
+    target = y.reshape(*y.shape[:2], -1).float().clamp(min=0.0)
+    per_piece = F.binary_cross_entropy_with_logits(logits, target, reduction="none").mean(-1)
+    return (per_piece * inside).sum() / inside.sum().clamp(min=1.0)
 
 
 def probe_predict(heads: dict[str, Head], feats: list[Features], states: list[np.ndarray]) -> dict[str, list]:
@@ -293,7 +307,9 @@ def train_heads_only(args: argparse.Namespace) -> Path:
         )
         heads: dict[str, Head] = {}
         predictor = val_predictor(encoder, heads, data, cache)  # reads `heads` as they are fitted
-        for spec in task.heads():
+        # the plain heads first: a context reader's passes are scored by the task's validation, which may
+        # read the task's other heads too (propaganda's spans and techniques)
+        for spec in sorted(task.heads(), key=lambda h: bool(h.context)):
             if spec.context:
                 score = partial(_score_with, spec.name, heads, task, predictor, data)
                 heads[spec.name] = fit_context_head(spec, task, data.train, train_states, args.seed, score)
