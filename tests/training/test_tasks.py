@@ -152,3 +152,15 @@ def test_joint_training_refuses_a_head_that_reads_a_context(tmp_path, capfd) -> 
     # the quotes tagger's context reader is fitted with --heads-only; joint training would drop it silently
     assert main(["quotes", "--out", str(tmp_path / "run"), "--data", str(tmp_path)]) == 2
     assert "quotes_tags read a context and are fitted with --heads-only" in capfd.readouterr().err
+
+
+def test_every_task_can_train_beside_every_other() -> None:
+    """Joint training (`--tasks hate,claims,...`) adds every named task's options to one parser: no two
+    tasks may claim the same option."""
+    import argparse
+
+    p = argparse.ArgumentParser()
+    for name in known_tasks():
+        get_task(name).add_arguments(p.add_argument_group(name))  # raises on a clash
+    args = p.parse_args([])
+    assert args.claims_context_share == 1.0 and args.context_share == 0.15

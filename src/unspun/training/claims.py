@@ -1,9 +1,9 @@
 """The claims task: is a sentence a check-worthy factual claim?
 
 Training data (`unspun train claims --heads-only`): ClaimBuster train less its seeded validation tenth, each
-sentence alone and (`--context-share`) again beside another one, read from its own range; optionally CLEF
-CheckThat! 2019 Task 1 train less its held-out debates (`--clef-weight`). Every sentence that is also in a
-test split we report on is left out (`training.checkworthy`). One sigmoid head reads the pooled sentence.
+sentence alone and (`--claims-context-share`) again beside another one, read from its own range; optionally
+CLEF CheckThat! 2019 Task 1 train less its held-out debates (`--clef-weight`). Every sentence that is also in
+a test split we report on is left out (`training.checkworthy`). One sigmoid head reads the pooled sentence.
 Validation: ClaimBuster val F1 of the check-worthy class at its best threshold (the selection key) and AUROC,
 the same with each val sentence beside another, and the mean average precision over the held-out CLEF
 debates. Calibration (the threshold, on ClaimBuster val), evaluation and the quality gate run the shipped
@@ -70,7 +70,9 @@ class ClaimsTask(Task):
             help="loss weight of CLEF CheckThat! 2019 train sentences beside ClaimBuster's (0: none)",
         )
         p.add_argument(
-            "--context-share",
+            # its own name: `unspun train --tasks hate,claims` adds both tasks' options to one parser, and
+            # hate's --context-share is another share of other texts
+            "--claims-context-share",
             type=float,
             default=1.0,
             help="share of ClaimBuster train sentences also trained beside a random other one, read from "
@@ -89,7 +91,7 @@ class ClaimsTask(Task):
         cb = C.training_sentences(cb_all, excluded)
         train = sentence_examples(cb, C.CB_DATASET, 1.0, args.positive_weight)
         seed = f"{CONTEXT_SEED}-{args.seed}"
-        train += beside_neighbours(train, [s.text for s in cb], args.context_share, seed)
+        train += beside_neighbours(train, [s.text for s in cb], args.claims_context_share, seed)
         clef_all: list[C.CheckSentence] = []
         clef: list[C.CheckSentence] = []
         if args.clef_weight > 0:
